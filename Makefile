@@ -1,0 +1,54 @@
+# Sprout: the two commands are `make up` and `make test`.
+
+CARGO ?= cargo
+TESTDATA ?= ../shared/testdata/ethereum-tests/BlockchainTests
+NPM_BIN := $(CURDIR)/node_modules/.bin
+export PATH := $(NPM_BIN):$(PATH)
+
+.PHONY: up test tools build test-rust blocktest riscv contracts contracts-test contracts-check bench fmt lint
+
+## up: build and run a local dev chain (RPC on http://127.0.0.1:8545)
+up:
+	$(CARGO) run --release -p sprout-node --bin sprout -- node --dev
+
+## tools: install the pinned npm tools (anvil, cast, forge, solc) if missing
+tools:
+	@if [ ! -x $(NPM_BIN)/cast ] || [ ! -x $(NPM_BIN)/forge ] || [ ! -x $(NPM_BIN)/anvil ]; then npm ci --no-audit --no-fund; fi
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+## test: every test: Rust unit and integration tests, Ethereum BlockchainTests, the no_std
+## RISC-V build of the protocol crate, and the contracts' forge suite with its artifact check
+test: tools riscv test-rust blocktest contracts-test contracts-check
+
+test-rust:
+	$(CARGO) test --workspace --all-targets
+
+blocktest:
+	$(CARGO) run -q -p sprout-node --bin sprout -- blocktest $(TESTDATA)
+
+riscv:
+	$(CARGO) build -p sprout-protocol --no-default-features --target riscv64imac-unknown-none-elf
+
+## contracts: compile the Solidity sources and export contracts/artifacts/
+contracts: tools
+	cd contracts && ./script/build.sh
+
+contracts-test: tools
+	cd contracts && forge test --use ../scripts/solc-wrapper --offline
+
+## contracts-check: fail if the committed artifacts differ from a fresh build
+contracts-check: contracts
+	git diff --exit-code -- contracts/artifacts
+
+## bench: benchmark figures (not pass/fail), side by side with anvil
+bench: tools
+	$(CARGO) run --release -p sprout-node --bin sprout-bench
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings

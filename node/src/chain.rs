@@ -1,0 +1,283 @@
+//! The chain service: the database, the pool and the head, plus the block-production loop that
+//! turns pool transactions into committed blocks every block time.
+
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, U256};
+use parking_lot::{Mutex, RwLock};
+use sprout_protocol::{
+    BlockEnvInputs, ChainConfig, ExecutedBlock, Executor, RecoveredTx, executor::ApplyError,
+};
+use sprout_sequencer::pool::{AccountReader, PoolConfig, TxPool};
+use tokio::sync::broadcast;
+use tracing::{debug, info, warn};
+
+use crate::{
+    NodeError, Result,
+    pool_tx::PoolTx,
+    storage::{LatestState, Storage},
+};
+
+/// Largest transaction the pool accepts (geth's 128 KiB).
+pub const MAX_TX_SIZE: usize = 128 * 1024;
+
+/// A block just committed, as published to subscribers.
+#[derive(Debug, Clone)]
+pub struct NewBlock {
+    /// Its header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// Logs of the block, with their transaction hashes and indices, in order.
+    pub logs: Vec<crate::rpc::types::IndexedLog>,
+}
+
+/// Reads account nonces and balances from the latest flat state, for the pool.
+struct PoolState<'a>(&'a Storage);
+
+impl AccountReader for PoolState<'_> {
+    fn nonce_and_balance(&self, who: Address) -> (u64, U256) {
+        match self.0.latest_account(&who) {
+            Ok(Some(account)) => (account.nonce, account.balance),
+            Ok(None) => (0, U256::ZERO),
+            Err(err) => {
+                warn!(target: "pool", %who, %err, "state read failed; treating account as empty");
+                (0, U256::ZERO)
+            }
+        }
+    }
+}
+
+/// The node's chain: storage, head, pool and executor.
+pub struct Chain {
+    storage: Arc<Storage>,
+    config: ChainConfig,
+    executor: Executor,
+    pool: TxPool<PoolTx>,
+    head: RwLock<(Header, B256)>,
+    produce: Mutex<()>,
+    blocks: broadcast::Sender<Arc<NewBlock>>,
+    pending: broadcast::Sender<B256>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chain")
+            .field("chain_id", &self.config.chain_id)
+            .finish()
+    }
+}
+
+impl Chain {
+    /// Opens the chain in `storage`, writing the genesis of `config` if the database is empty.
+    /// A database created for another chain is refused.
+    pub fn open(storage: Storage, config: ChainConfig) -> Result<Arc<Self>> {
+        config.validate()?;
+        let genesis = config.genesis()?;
+        let genesis_hash = genesis.header.hash_slow();
+        let head_hash = match storage.head_hash()? {
+            Some(head) => {
+                let stored_genesis = storage.canonical_hash(0)?;
+                if stored_genesis != Some(genesis_hash) {
+                    return Err(NodeError::Config(format!(
+                        "the datadir holds another chain (genesis {}, expected {genesis_hash}); use another --datadir or delete this one",
+                        stored_genesis.unwrap_or_default()
+                    )));
+                }
+                head
+            }
+            None => {
+                info!(target: "chain", hash = %genesis_hash, "writing genesis");
+                storage.init_genesis(&config, &genesis)?
+            }
+        };
+        let head = storage
+            .header(&head_hash)?
+            .ok_or(NodeError::UnknownBlock(head_hash))?;
+        info!(target: "chain", number = head.number, hash = %head_hash, "chain head");
+        let mut pool_config = PoolConfig::new(config.chain_id, config.gas_limit);
+        pool_config.max_tx_size = MAX_TX_SIZE;
+        let pool = TxPool::new(pool_config);
+        let executor = Executor {
+            chain_id: config.chain_id,
+            spec: config.hardfork.spec_id(),
+        };
+        let (blocks, _) = broadcast::channel(256);
+        let (pending, _) = broadcast::channel(16_384);
+        Ok(Arc::new(Self {
+            storage: Arc::new(storage),
+            config,
+            executor,
+            pool,
+            head: RwLock::new((head, head_hash)),
+            produce: Mutex::new(()),
+            blocks,
+            pending,
+        }))
+    }
+
+    /// The database.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The chain config.
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The executor (chain id and EVM rules).
+    pub fn executor(&self) -> Executor {
+        self.executor
+    }
+
+    /// The transaction pool.
+    pub fn pool(&self) -> &TxPool<PoolTx> {
+        &self.pool
+    }
+
+    /// The head header and its hash.
+    pub fn head(&self) -> (Header, B256) {
+        self.head.read().clone()
+    }
+
+    /// Subscribes to committed blocks.
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<Arc<NewBlock>> {
+        self.blocks.subscribe()
+    }
+
+    /// Subscribes to hashes of transactions entering the pool's pending set.
+    pub fn subscribe_pending(&self) -> broadcast::Receiver<B256> {
+        self.pending.subscribe()
+    }
+
+    /// The base fee the next block will have.
+    pub fn next_base_fee(&self) -> u64 {
+        let (head, _) = self.head();
+        self.config.next_base_fee(&head)
+    }
+
+    /// Validates a raw transaction and adds it to the pool. Returns its hash.
+    pub fn submit_raw(&self, raw: &[u8]) -> std::result::Result<B256, String> {
+        if raw.len() > MAX_TX_SIZE {
+            return Err("oversized data".to_string());
+        }
+        let tx = RecoveredTx::decode(raw).map_err(|err| match err {
+            sprout_protocol::ProtocolError::UnsupportedTxType(_) => {
+                "transaction type not supported".to_string()
+            }
+            sprout_protocol::ProtocolError::InvalidSignature => "invalid sender".to_string(),
+            other => format!("rlp: {other}"),
+        })?;
+        let hash = tx.hash;
+        let pool_tx = PoolTx::new(tx, raw.len(), self.executor.spec);
+        let base_fee = self.next_base_fee();
+        self.pool
+            .add(pool_tx, &PoolState(&self.storage), base_fee)
+            .map_err(|err| err.to_string())?;
+        let _ = self.pending.send(hash);
+        Ok(hash)
+    }
+
+    fn block_inputs(&self, parent: &Header) -> BlockEnvInputs {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        BlockEnvInputs {
+            beneficiary: self.config.fee_recipient,
+            timestamp: now.max(parent.timestamp + 1),
+            gas_limit: self.config.gas_limit,
+            base_fee: self.config.next_base_fee(parent),
+            prev_randao: B256::ZERO,
+            extra_data: Default::default(),
+            parent_beacon_block_root: Some(B256::ZERO),
+            withdrawals: Some(Vec::new()),
+        }
+    }
+
+    /// Builds, executes and commits one block from the pool. Blocking: run it off the async
+    /// runtime.
+    pub fn produce_block(&self) -> Result<Arc<NewBlock>> {
+        let _guard = self.produce.lock();
+        let (parent, parent_hash) = self.head();
+        let inputs = self.block_inputs(&parent);
+        let base_fee = inputs.base_fee;
+        let mut builder = self
+            .executor
+            .builder(&parent, inputs, LatestState(&self.storage))?;
+        let mut best = self.pool.best(base_fee);
+        while builder.gas_remaining() >= 21_000 {
+            let Some(tx) = best.next() else { break };
+            match builder.apply((*tx.tx).clone()) {
+                Ok(()) => {}
+                Err(ApplyError::Invalid(err)) => {
+                    debug!(target: "sequencer", hash = %tx.tx.hash, %err, "skipping transaction");
+                    best.mark_invalid(tx.tx.sender);
+                }
+                Err(ApplyError::Fatal(err)) => return Err(err.into()),
+            }
+        }
+        drop(best);
+        let executed = builder.finish(parent.state_root, self.storage.as_ref())?;
+        debug_assert_eq!(executed.block.header.parent_hash, parent_hash);
+        self.storage.commit_block(&executed)?;
+        let new_block = Arc::new(NewBlock {
+            header: executed.block.header.clone(),
+            hash: executed.hash,
+            logs: crate::rpc::types::block_logs(&executed),
+        });
+        *self.head.write() = (executed.block.header.clone(), executed.hash);
+        let included: Vec<B256> = executed
+            .block
+            .body
+            .transactions
+            .iter()
+            .map(|tx| tx.hash())
+            .collect();
+        self.pool.on_block_committed(
+            &PoolState(&self.storage),
+            &included,
+            self.config.next_base_fee(&executed.block.header),
+        );
+        log_block(&executed);
+        let _ = self.blocks.send(new_block.clone());
+        Ok(new_block)
+    }
+
+    /// Produces a block every block time until `shutdown` resolves.
+    pub async fn run_sequencer(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        let mut ticker = tokio::time::interval(Duration::from_secs(self.config.block_time));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = ticker.tick() => {
+                    let chain = self.clone();
+                    match tokio::task::spawn_blocking(move || chain.produce_block()).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(err)) => warn!(target: "sequencer", %err, "block production failed; retrying next tick"),
+                        Err(err) => warn!(target: "sequencer", %err, "block production task panicked"),
+                    }
+                }
+            }
+        }
+        info!(target: "sequencer", "stopped");
+    }
+}
+
+fn log_block(block: &ExecutedBlock) {
+    info!(
+        target: "sequencer",
+        number = block.block.header.number,
+        hash = %block.hash,
+        txs = block.block.body.transactions.len(),
+        gas = block.block.header.gas_used,
+        "sealed block"
+    );
+}

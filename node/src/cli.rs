@@ -1,0 +1,192 @@
+//! The `sprout` command line: argument structs and the code each command runs.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use sprout_protocol::ChainConfig;
+use tracing::info;
+
+use crate::{Chain, NodeError, Result, Storage, dev, rpc};
+
+/// Sprout: an optimistic rollup that agents launch by themselves.
+#[derive(Debug, Parser)]
+#[command(name = "sprout", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Sprout's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a node: a dev chain (`--dev`) or the chain of a config file (`--chain`).
+    Node(NodeArgs),
+    /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.
+    Blocktest(crate::blocktest::BlocktestArgs),
+}
+
+/// `sprout node` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct NodeArgs {
+    /// Run a dev chain: the ten well-known dev accounts, prefunded with 10,000 ETH each.
+    #[arg(long, conflicts_with = "chain")]
+    pub dev: bool,
+    /// Chain config JSON file.
+    #[arg(long, env = "SPROUT_CHAIN")]
+    pub chain: Option<PathBuf>,
+    /// Where the chain is kept. With `--dev` and no datadir, a temporary one is used.
+    #[arg(long, env = "SPROUT_DATADIR")]
+    pub datadir: Option<PathBuf>,
+    /// Chain id of the dev chain.
+    #[arg(long = "dev.chain-id", default_value_t = dev::DEV_CHAIN_ID)]
+    pub chain_id: u64,
+    /// Seconds between blocks (dev chain).
+    #[arg(long = "block-time", default_value_t = 1)]
+    pub block_time: u64,
+    /// Block gas limit (dev chain).
+    #[arg(long = "gas-limit", default_value_t = 1_000_000_000)]
+    pub gas_limit: u64,
+    /// JSON-RPC listen address (HTTP and WebSocket).
+    #[arg(long = "http.addr", default_value = "127.0.0.1")]
+    pub http_addr: std::net::IpAddr,
+    /// JSON-RPC port; 0 picks a free one.
+    #[arg(long = "http.port", default_value_t = 8545)]
+    pub http_port: u16,
+    /// Most blocks one `eth_getLogs` call may scan.
+    #[arg(long = "rpc.max-logs-range", default_value_t = 10_000)]
+    pub max_logs_range: u64,
+    /// Print the startup summary as one JSON line on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl NodeArgs {
+    fn chain_config(&self) -> Result<ChainConfig> {
+        if let Some(path) = &self.chain {
+            let raw = std::fs::read(path).map_err(|e| {
+                NodeError::Config(format!("cannot read chain config {}: {e}", path.display()))
+            })?;
+            let config: ChainConfig = serde_json::from_slice(&raw).map_err(|e| {
+                NodeError::Config(format!("chain config {} is invalid: {e}", path.display()))
+            })?;
+            config.validate()?;
+            return Ok(config);
+        }
+        if self.dev {
+            return dev::dev_chain_config(self.chain_id, self.block_time, self.gas_limit);
+        }
+        Err(NodeError::Config(
+            "say which chain to run: --dev for a dev chain, or --chain FILE".into(),
+        ))
+    }
+}
+
+/// Runs `sprout node` until Ctrl-C or SIGTERM.
+pub async fn run_node(args: NodeArgs) -> Result<()> {
+    let config = args.chain_config()?;
+    let (_tmp, datadir) = match &args.datadir {
+        Some(dir) => (None, dir.clone()),
+        None if args.dev => {
+            let tmp = tempfile::Builder::new().prefix("sprout-dev-").tempdir()?;
+            let path = tmp.path().to_path_buf();
+            (Some(tmp), path)
+        }
+        None => {
+            return Err(NodeError::Config(
+                "--datadir is required with --chain".into(),
+            ));
+        }
+    };
+    std::fs::create_dir_all(&datadir)?;
+    let storage = Storage::open(&datadir.join("db"))?;
+    let chain = Chain::open(storage, config.clone())?;
+    let rpc_config = rpc::RpcConfig {
+        addr: SocketAddr::new(args.http_addr, args.http_port),
+        max_logs_range: args.max_logs_range,
+        ..Default::default()
+    };
+    let (addr, handle) = rpc::start(chain.clone(), rpc_config).await?;
+    print_summary(&args, &chain, addr, &datadir)?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let sequencer = tokio::spawn(chain.clone().run_sequencer(async {
+        let _ = stop_rx.await;
+    }));
+    shutdown_signal().await;
+    info!(target: "node", "shutting down");
+    let _ = stop_tx.send(());
+    let _ = sequencer.await;
+    let _ = handle.stop();
+    handle.stopped().await;
+    Ok(())
+}
+
+fn print_summary(
+    args: &NodeArgs,
+    chain: &Arc<Chain>,
+    addr: SocketAddr,
+    datadir: &std::path::Path,
+) -> Result<()> {
+    let (head, head_hash) = chain.head();
+    let accounts = if args.dev && args.chain.is_none() {
+        dev::dev_signers(10)?
+            .iter()
+            .map(|s| json!({ "address": s.address(), "privateKey": dev::private_key_hex(s) }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let summary = json!({
+        "rpcUrl": format!("http://{addr}"),
+        "wsUrl": format!("ws://{addr}"),
+        "chainId": chain.config().chain_id,
+        "blockTime": chain.config().block_time,
+        "gasLimit": chain.config().gas_limit,
+        "head": { "number": head.number, "hash": head_hash },
+        "datadir": datadir,
+        "accounts": accounts,
+    });
+    if args.json {
+        println!("{summary}");
+    } else {
+        println!("Sprout node running");
+        println!("  RPC        http://{addr} (WebSocket ws://{addr})");
+        println!("  chain id   {}", chain.config().chain_id);
+        println!("  head       #{} {}", head.number, head_hash);
+        println!("  datadir    {}", datadir.display());
+        if let Some(accounts) = summary["accounts"].as_array().filter(|a| !a.is_empty()) {
+            println!("  dev accounts (10,000 ETH each):");
+            for (i, a) in accounts.iter().enumerate() {
+                println!(
+                    "    ({i}) {} key {}",
+                    a["address"].as_str().unwrap_or_default(),
+                    a["privateKey"].as_str().unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

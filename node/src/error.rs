@@ -1,0 +1,35 @@
+//! The node's one error type.
+
+use alloy_primitives::B256;
+
+/// Everything that can fail in the node library.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// RocksDB failed.
+    #[error("database error: {0}")]
+    Db(#[from] rocksdb::Error),
+    /// Stored data did not decode: the database is damaged or from another version.
+    #[error("database is corrupt: {0}")]
+    Corrupt(String),
+    /// Protocol rules (decoding, execution, trie).
+    #[error(transparent)]
+    Protocol(#[from] sprout_protocol::ProtocolError),
+    /// RLP decoding failed.
+    #[error("rlp: {0}")]
+    Rlp(#[from] alloy_rlp::Error),
+    /// JSON encoding or decoding failed.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A file or socket failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// The configuration is unusable; the message says how to fix it.
+    #[error("{0}")]
+    Config(String),
+    /// A block the caller referred to does not exist.
+    #[error("block {0} not found")]
+    UnknownBlock(B256),
+}
+
+/// The node's result alias.
+pub type Result<T, E = NodeError> = std::result::Result<T, E>;

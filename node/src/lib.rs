@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+pub mod blocktest;
+pub mod chain;
+pub mod cli;
+pub mod dev;
+pub mod error;
+pub mod pool_tx;
+pub mod rpc;
+pub mod storage;
+
+pub use chain::Chain;
+pub use error::{NodeError, Result};
+pub use storage::Storage;

@@ -1,0 +1,32 @@
+//! The `sprout` binary: parses the command line and hands over to the library.
+
+use clap::Parser;
+use sprout_node::cli::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> std::process::ExitCode {
+    let filter = EnvFilter::try_from_env("SPROUT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Node(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(sprout_node::cli::run_node(args)).map(|()| true),
+            Err(err) => Err(err.into()),
+        },
+        Command::Blocktest(args) => sprout_node::blocktest::run(args),
+    };
+    match result {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

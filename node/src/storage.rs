@@ -1,0 +1,418 @@
+//! RocksDB storage: blocks, receipts, transaction lookup, flat latest state, trie nodes and the
+//! chain head. Every block is committed with one atomic write batch, so a process killed at any
+//! moment leaves the database at the last whole block.
+
+use std::path::Path;
+
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_rlp::{Decodable, Encodable};
+use rocksdb::{ColumnFamilyDescriptor, DB, Options, WriteBatch};
+use serde::{Deserialize, Serialize};
+use sprout_protocol::{
+    AccountState, ChainConfig, Receipt, StateChanges, StateReader,
+    chain::Genesis,
+    executor::ExecutedBlock,
+    state_root::ChainData,
+    trie::{TrieError, TrieNodeProvider},
+    tx::SproutTx,
+};
+
+use crate::{NodeError, Result};
+
+const CF_HEADERS: &str = "headers"; // hash -> rlp(header)
+const CF_CANONICAL: &str = "canonical"; // number(be) -> hash
+const CF_BODIES: &str = "bodies"; // hash -> StoredBody (json)
+const CF_RECEIPTS: &str = "receipts"; // hash -> Vec<Receipt> (json)
+const CF_TX_LOOKUP: &str = "tx_lookup"; // tx hash -> number(be) ++ index(be u32)
+const CF_ACCOUNTS: &str = "accounts"; // address -> nonce(8) ++ balance(32) ++ code_hash(32)
+const CF_STORAGE: &str = "storage"; // address ++ slot -> value(32)
+const CF_CODE: &str = "code"; // code hash -> code
+const CF_TRIE: &str = "trie"; // node hash -> rlp(node)
+const CF_META: &str = "meta"; // key -> value
+
+const COLUMN_FAMILIES: [&str; 10] = [
+    CF_HEADERS,
+    CF_CANONICAL,
+    CF_BODIES,
+    CF_RECEIPTS,
+    CF_TX_LOOKUP,
+    CF_ACCOUNTS,
+    CF_STORAGE,
+    CF_CODE,
+    CF_TRIE,
+    CF_META,
+];
+
+const META_HEAD: &[u8] = b"head";
+const META_CHAIN: &[u8] = b"chain_config";
+
+/// The body of a stored block: raw transactions plus what execution learned about them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredBody {
+    /// EIP-2718 bytes of each transaction.
+    pub transactions: Vec<Bytes>,
+    /// Recovered senders.
+    pub senders: Vec<Address>,
+    /// Gas used by each transaction.
+    pub gas_used: Vec<u64>,
+    /// EIP-4895 withdrawals.
+    #[serde(default)]
+    pub withdrawals: Option<Vec<alloy_eips::eip4895::Withdrawal>>,
+}
+
+impl StoredBody {
+    /// Decodes transaction `index`.
+    pub fn transaction(&self, index: usize) -> Result<Option<SproutTx>> {
+        self.transactions
+            .get(index)
+            .map(|raw| SproutTx::decode_2718_exact(raw).map_err(NodeError::from))
+            .transpose()
+    }
+}
+
+/// Where a transaction lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxLocation {
+    /// Block number.
+    pub number: u64,
+    /// Index in the block.
+    pub index: u32,
+}
+
+/// The node's database.
+pub struct Storage {
+    db: DB,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("path", &self.db.path())
+            .finish()
+    }
+}
+
+fn account_bytes(account: &AccountState) -> [u8; 72] {
+    let mut out = [0u8; 72];
+    out[..8].copy_from_slice(&account.nonce.to_be_bytes());
+    out[8..40].copy_from_slice(&account.balance.to_be_bytes::<32>());
+    out[40..].copy_from_slice(account.code_hash.as_slice());
+    out
+}
+
+fn decode_account(bytes: &[u8]) -> Result<AccountState> {
+    if bytes.len() != 72 {
+        return Err(NodeError::Corrupt(format!(
+            "account record of {} bytes",
+            bytes.len()
+        )));
+    }
+    let mut nonce = [0u8; 8];
+    nonce.copy_from_slice(&bytes[..8]);
+    Ok(AccountState {
+        nonce: u64::from_be_bytes(nonce),
+        balance: U256::from_be_slice(&bytes[8..40]),
+        code_hash: B256::from_slice(&bytes[40..]),
+    })
+}
+
+fn storage_key(address: &Address, slot: &U256) -> [u8; 52] {
+    let mut key = [0u8; 52];
+    key[..20].copy_from_slice(address.as_slice());
+    key[20..].copy_from_slice(&slot.to_be_bytes::<32>());
+    key
+}
+
+impl Storage {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.increase_parallelism(2);
+        let cfs = COLUMN_FAMILIES
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        Ok(Self { db })
+    }
+
+    fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily> {
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| NodeError::Corrupt(format!("column family {name} is missing")))
+    }
+
+    fn get(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.db.get_cf(self.cf(cf)?, key)?)
+    }
+
+    /// The chain config this database was created with.
+    pub fn chain_config(&self) -> Result<Option<ChainConfig>> {
+        self.get(CF_META, META_CHAIN)?
+            .map(|raw| {
+                serde_json::from_slice(&raw)
+                    .map_err(|e| NodeError::Corrupt(format!("stored chain config: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Writes the genesis block and its state. Only valid on an empty database.
+    pub fn init_genesis(&self, config: &ChainConfig, genesis: &Genesis) -> Result<B256> {
+        let hash = genesis.header.hash_slow();
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_META)?, META_CHAIN, serde_json::to_vec(config)?);
+        let body = StoredBody {
+            transactions: vec![],
+            senders: vec![],
+            gas_used: vec![],
+            withdrawals: Some(vec![]),
+        };
+        self.write_block(&mut batch, &genesis.header, hash, &body, &[])?;
+        self.write_state(&mut batch, &genesis.changes, &genesis.trie_nodes)?;
+        batch.put_cf(self.cf(CF_META)?, META_HEAD, hash.as_slice());
+        self.db.write(batch)?;
+        Ok(hash)
+    }
+
+    fn write_block(
+        &self,
+        batch: &mut WriteBatch,
+        header: &Header,
+        hash: B256,
+        body: &StoredBody,
+        receipts: &[Receipt],
+    ) -> Result<()> {
+        let mut rlp = Vec::with_capacity(header.length());
+        header.encode(&mut rlp);
+        batch.put_cf(self.cf(CF_HEADERS)?, hash.as_slice(), rlp);
+        batch.put_cf(
+            self.cf(CF_CANONICAL)?,
+            header.number.to_be_bytes(),
+            hash.as_slice(),
+        );
+        batch.put_cf(
+            self.cf(CF_BODIES)?,
+            hash.as_slice(),
+            serde_json::to_vec(body)?,
+        );
+        batch.put_cf(
+            self.cf(CF_RECEIPTS)?,
+            hash.as_slice(),
+            serde_json::to_vec(receipts)?,
+        );
+        let lookup = self.cf(CF_TX_LOOKUP)?;
+        for (index, raw) in body.transactions.iter().enumerate() {
+            let tx_hash = alloy_primitives::keccak256(raw);
+            let mut loc = [0u8; 12];
+            loc[..8].copy_from_slice(&header.number.to_be_bytes());
+            loc[8..].copy_from_slice(&(index as u32).to_be_bytes());
+            batch.put_cf(lookup, tx_hash.as_slice(), loc);
+        }
+        Ok(())
+    }
+
+    fn write_state(
+        &self,
+        batch: &mut WriteBatch,
+        changes: &StateChanges,
+        nodes: &[(B256, Bytes)],
+    ) -> Result<()> {
+        let accounts = self.cf(CF_ACCOUNTS)?;
+        let storage = self.cf(CF_STORAGE)?;
+        for (address, change) in &changes.accounts {
+            if change.storage_cleared {
+                let mut from = [0u8; 52];
+                from[..20].copy_from_slice(address.as_slice());
+                let mut to = [0xffu8; 53];
+                to[..20].copy_from_slice(address.as_slice());
+                batch.delete_range_cf(storage, from.as_slice(), to.as_slice());
+            }
+            match &change.account {
+                Some(account) => batch.put_cf(accounts, address.as_slice(), account_bytes(account)),
+                None => batch.delete_cf(accounts, address.as_slice()),
+            }
+            for (slot, value) in &change.storage {
+                let key = storage_key(address, slot);
+                if value.is_zero() {
+                    batch.delete_cf(storage, key);
+                } else {
+                    batch.put_cf(storage, key, value.to_be_bytes::<32>());
+                }
+            }
+        }
+        let code = self.cf(CF_CODE)?;
+        for (hash, bytes) in &changes.codes {
+            batch.put_cf(code, hash.as_slice(), bytes);
+        }
+        let trie = self.cf(CF_TRIE)?;
+        for (hash, node) in nodes {
+            batch.put_cf(trie, hash.as_slice(), node);
+        }
+        Ok(())
+    }
+
+    /// Commits an executed block as the new head, atomically.
+    pub fn commit_block(&self, block: &ExecutedBlock) -> Result<()> {
+        let body = StoredBody {
+            transactions: block
+                .block
+                .body
+                .transactions
+                .iter()
+                .map(|tx| Bytes::from(tx.encoded_2718()))
+                .collect(),
+            senders: block.senders.clone(),
+            gas_used: block.gas_used.clone(),
+            withdrawals: block.block.body.withdrawals.clone(),
+        };
+        let mut batch = WriteBatch::default();
+        self.write_block(
+            &mut batch,
+            &block.block.header,
+            block.hash,
+            &body,
+            &block.receipts,
+        )?;
+        self.write_state(&mut batch, &block.changes, &block.trie_nodes)?;
+        batch.put_cf(self.cf(CF_META)?, META_HEAD, block.hash.as_slice());
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// Hash of the head block.
+    pub fn head_hash(&self) -> Result<Option<B256>> {
+        Ok(self
+            .get(CF_META, META_HEAD)?
+            .map(|raw| B256::from_slice(&raw)))
+    }
+
+    /// A header by hash.
+    pub fn header(&self, hash: &B256) -> Result<Option<Header>> {
+        self.get(CF_HEADERS, hash.as_slice())?
+            .map(|raw| Header::decode(&mut raw.as_slice()).map_err(NodeError::from))
+            .transpose()
+    }
+
+    /// The canonical hash at `number`.
+    pub fn canonical_hash(&self, number: u64) -> Result<Option<B256>> {
+        Ok(self
+            .get(CF_CANONICAL, &number.to_be_bytes())?
+            .map(|raw| B256::from_slice(&raw)))
+    }
+
+    /// The canonical header at `number`.
+    pub fn header_by_number(&self, number: u64) -> Result<Option<Header>> {
+        match self.canonical_hash(number)? {
+            Some(hash) => self.header(&hash),
+            None => Ok(None),
+        }
+    }
+
+    /// A block body by hash.
+    pub fn body(&self, hash: &B256) -> Result<Option<StoredBody>> {
+        self.get(CF_BODIES, hash.as_slice())?
+            .map(|raw| {
+                serde_json::from_slice(&raw)
+                    .map_err(|e| NodeError::Corrupt(format!("stored body: {e}")))
+            })
+            .transpose()
+    }
+
+    /// A block's receipts by hash.
+    pub fn receipts(&self, hash: &B256) -> Result<Option<Vec<Receipt>>> {
+        self.get(CF_RECEIPTS, hash.as_slice())?
+            .map(|raw| {
+                serde_json::from_slice(&raw)
+                    .map_err(|e| NodeError::Corrupt(format!("stored receipts: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Where a transaction was included.
+    pub fn tx_location(&self, hash: &B256) -> Result<Option<TxLocation>> {
+        let Some(raw) = self.get(CF_TX_LOOKUP, hash.as_slice())? else {
+            return Ok(None);
+        };
+        if raw.len() != 12 {
+            return Err(NodeError::Corrupt("tx lookup record".into()));
+        }
+        let mut number = [0u8; 8];
+        number.copy_from_slice(&raw[..8]);
+        let mut index = [0u8; 4];
+        index.copy_from_slice(&raw[8..]);
+        Ok(Some(TxLocation {
+            number: u64::from_be_bytes(number),
+            index: u32::from_be_bytes(index),
+        }))
+    }
+
+    /// Latest flat state: an account.
+    pub fn latest_account(&self, address: &Address) -> Result<Option<AccountState>> {
+        self.get(CF_ACCOUNTS, address.as_slice())?
+            .map(|raw| decode_account(&raw))
+            .transpose()
+    }
+
+    /// Latest flat state: a storage slot.
+    pub fn latest_storage(&self, address: &Address, slot: &U256) -> Result<U256> {
+        Ok(self
+            .get(CF_STORAGE, &storage_key(address, slot))?
+            .map(|raw| U256::from_be_slice(&raw))
+            .unwrap_or_default())
+    }
+
+    /// Code by hash.
+    pub fn code(&self, hash: &B256) -> Result<Option<Bytes>> {
+        Ok(self.get(CF_CODE, hash.as_slice())?.map(Bytes::from))
+    }
+}
+
+impl TrieNodeProvider for Storage {
+    fn trie_node(&self, hash: &B256) -> Result<Bytes, TrieError> {
+        match self.get(CF_TRIE, hash.as_slice()) {
+            Ok(Some(raw)) => Ok(Bytes::from(raw)),
+            _ => Err(TrieError::MissingNode(*hash)),
+        }
+    }
+}
+
+impl ChainData for Storage {
+    fn code(&self, code_hash: B256) -> sprout_protocol::Result<Option<Bytes>> {
+        Storage::code(self, &code_hash)
+            .map_err(|e| sprout_protocol::ProtocolError::State(e.to_string()))
+    }
+
+    fn block_hash(&self, number: u64) -> sprout_protocol::Result<B256> {
+        self.canonical_hash(number)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| sprout_protocol::ProtocolError::State(e.to_string()))
+    }
+}
+
+/// The latest state, read from the flat tables.
+#[derive(Debug, Clone, Copy)]
+pub struct LatestState<'a>(pub &'a Storage);
+
+impl StateReader for LatestState<'_> {
+    fn account(&self, address: Address) -> sprout_protocol::Result<Option<AccountState>> {
+        self.0
+            .latest_account(&address)
+            .map_err(|e| sprout_protocol::ProtocolError::State(e.to_string()))
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> sprout_protocol::Result<U256> {
+        self.0
+            .latest_storage(&address, &slot)
+            .map_err(|e| sprout_protocol::ProtocolError::State(e.to_string()))
+    }
+
+    fn code(&self, code_hash: B256) -> sprout_protocol::Result<Option<Bytes>> {
+        ChainData::code(self.0, code_hash)
+    }
+
+    fn block_hash(&self, number: u64) -> sprout_protocol::Result<B256> {
+        ChainData::block_hash(self.0, number)
+    }
+}
