@@ -229,13 +229,12 @@ fn validate_header(
     if header.base_fee_per_gas != expected_base_fee {
         return Err("invalid base fee".into());
     }
-    if executor.spec.is_enabled_in(SpecId::CANCUN) {
-        if header.blob_gas_used.is_none()
+    if executor.spec.is_enabled_in(SpecId::CANCUN)
+        && (header.blob_gas_used.is_none()
             || header.excess_blob_gas.is_none()
-            || header.parent_beacon_block_root.is_none()
-        {
-            return Err("missing Cancun header fields".into());
-        }
+            || header.parent_beacon_block_root.is_none())
+    {
+        return Err("missing Cancun header fields".into());
     }
     if header.withdrawals_root.is_none() {
         return Err("missing withdrawals root".into());

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod deposit;
 pub mod error;
 pub mod executor;
+pub mod l1_info;
 pub mod receipt;
 pub mod state;
 pub mod state_root;

@@ -37,10 +37,10 @@ impl Receipt {
             + self.cumulative_gas_used.length()
             + bloom.length()
             + self.logs.length();
-        if self.tx_type == DEPOSIT_TX_TYPE {
-            if let Some(nonce) = self.deposit_nonce {
-                len += nonce.length() + 1u64.length();
-            }
+        if self.tx_type == DEPOSIT_TX_TYPE
+            && let Some(nonce) = self.deposit_nonce
+        {
+            len += nonce.length() + 1u64.length();
         }
         len
     }
@@ -62,12 +62,12 @@ impl Receipt {
         self.cumulative_gas_used.encode(&mut out);
         bloom.encode(&mut out);
         self.logs.encode(&mut out);
-        if self.tx_type == DEPOSIT_TX_TYPE {
-            if let Some(nonce) = self.deposit_nonce {
-                nonce.encode(&mut out);
-                // depositReceiptVersion (Canyon).
-                1u64.encode(&mut out);
-            }
+        if self.tx_type == DEPOSIT_TX_TYPE
+            && let Some(nonce) = self.deposit_nonce
+        {
+            nonce.encode(&mut out);
+            // depositReceiptVersion (Canyon).
+            1u64.encode(&mut out);
         }
         out
     }

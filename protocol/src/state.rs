@@ -157,6 +157,29 @@ impl<R: StateReader> BlockState<R> {
         Ok(())
     }
 
+    /// The nonce `address` has in the overlay (0 if it does not exist).
+    pub fn nonce(&mut self, address: Address) -> Result<u64> {
+        Ok(self
+            .load(address)?
+            .info
+            .map(|a| a.nonce)
+            .unwrap_or_default())
+    }
+
+    /// Increments the nonce of `address` outside of the EVM (a deposit that failed validation).
+    pub fn bump_nonce(&mut self, address: Address) -> Result<()> {
+        let cached = self.load(address)?;
+        let mut info = cached.info.unwrap_or(AccountState {
+            nonce: 0,
+            balance: U256::ZERO,
+            code_hash: KECCAK256_EMPTY,
+        });
+        info.nonce = info.nonce.saturating_add(1);
+        cached.info = Some(info);
+        self.changes.accounts.entry(address).or_default().account = Some(info);
+        Ok(())
+    }
+
     fn commit_account(&mut self, address: Address, account: Account) -> Result<()> {
         if !account.is_touched() {
             return Ok(());
@@ -175,14 +198,15 @@ impl<R: StateReader> BlockState<R> {
             return Ok(());
         }
         let created = account.is_created();
-        if let Some(code) = &account.info.code {
-            if account.info.code_hash != KECCAK256_EMPTY && !code.is_empty() {
-                self.changes
-                    .codes
-                    .entry(account.info.code_hash)
-                    .or_insert_with(|| code.original_bytes());
-                self.codes.insert(account.info.code_hash, code.clone());
-            }
+        if let Some(code) = &account.info.code
+            && account.info.code_hash != KECCAK256_EMPTY
+            && !code.is_empty()
+        {
+            self.changes
+                .codes
+                .entry(account.info.code_hash)
+                .or_insert_with(|| code.original_bytes());
+            self.codes.insert(account.info.code_hash, code.clone());
         }
         let info = AccountState {
             nonce: account.info.nonce,

@@ -122,6 +122,7 @@ impl TxDeposit {
 }
 
 /// Any transaction a Sprout block can hold.
+#[allow(clippy::large_enum_variant)] // the common case is the large one; boxing it costs every tx
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SproutTx {
     /// A signed Ethereum transaction (types 0–4).
@@ -386,6 +387,16 @@ impl RecoveredTx {
     }
 }
 
+impl RecoveredTx {
+    /// The intrinsic gas of this transaction under `spec`, including the EIP-7623 floor.
+    pub fn intrinsic_gas(&self, spec: revm::primitives::hardfork::SpecId) -> u64 {
+        let env = self.tx_env();
+        let gas =
+            revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx(&env, spec, None);
+        (gas.initial_regular_gas + gas.initial_state_gas).max(gas.floor_gas)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,15 +459,5 @@ mod tests {
             let tx = SproutTx::Deposit(d);
             prop_assert_eq!(SproutTx::decode_2718_exact(&tx.encoded_2718()).expect("decodes"), tx);
         }
-    }
-}
-
-impl RecoveredTx {
-    /// The intrinsic gas of this transaction under `spec`, including the EIP-7623 floor.
-    pub fn intrinsic_gas(&self, spec: revm::primitives::hardfork::SpecId) -> u64 {
-        let env = self.tx_env();
-        let gas =
-            revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx(&env, spec, None);
-        (gas.initial_regular_gas + gas.initial_state_gas).max(gas.floor_gas)
     }
 }

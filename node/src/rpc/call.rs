@@ -8,10 +8,10 @@ use alloy_rpc_types_eth::{TransactionRequest, state::StateOverride};
 use jsonrpsee::{RpcModule, core::RegisterMethodError};
 use revm::{
     ExecuteEvm, MainBuilder,
-    context::{BlockEnv, CfgEnv, Context, Journal, TxEnv},
+    context::{BlockEnv, CfgEnv, Context, TxEnv},
     context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
 };
-use sprout_protocol::{AccountState, StateReader, state::BlockState};
+use sprout_protocol::{AccountState, StateReader, executor::EvmContext, state::BlockState};
 
 use super::{
     RpcContext,
@@ -61,10 +61,10 @@ impl StateReader for Overridden<'_> {
                     .map(|v| U256::from_be_bytes(v.0))
                     .unwrap_or_default());
             }
-            if let Some(diff) = &o.state_diff {
-                if let Some(v) = diff.get(&key) {
-                    return Ok(U256::from_be_bytes(v.0));
-                }
+            if let Some(diff) = &o.state_diff
+                && let Some(v) = diff.get(&key)
+            {
+                return Ok(U256::from_be_bytes(v.0));
             }
         }
         self.inner.storage(address, slot)
@@ -72,10 +72,10 @@ impl StateReader for Overridden<'_> {
 
     fn code(&self, code_hash: B256) -> sprout_protocol::Result<Option<Bytes>> {
         for o in self.overrides.values() {
-            if let Some(code) = &o.code {
-                if keccak256(code) == code_hash {
-                    return Ok(Some(code.clone()));
-                }
+            if let Some(code) = &o.code
+                && keccak256(code) == code_hash
+            {
+                return Ok(Some(code.clone()));
             }
         }
         self.inner.code(code_hash)
@@ -159,14 +159,8 @@ impl RpcContext {
             prevrandao: Some(header.mix_hash),
             ..Default::default()
         };
-        let mut ctx: Context<
-            BlockEnv,
-            TxEnv,
-            CfgEnv,
-            BlockState<&dyn StateReader>,
-            Journal<BlockState<&dyn StateReader>>,
-            (),
-        > = Context::new(BlockState::new(state, spec), spec);
+        let mut ctx: EvmContext<&dyn StateReader> =
+            Context::new(BlockState::new(state, spec), spec);
         ctx.block = block;
         ctx.cfg = cfg;
         let mut evm = ctx.build_mainnet();

@@ -220,15 +220,14 @@ impl RpcContext {
         if count == 0 {
             return Ok(json!({ "oldestBlock": "0x0", "baseFeePerGas": [], "gasUsedRatio": [] }));
         }
-        if let Some(p) = &percentiles {
-            if p.len() > 100
+        if let Some(p) = &percentiles
+            && (p.len() > 100
                 || p.windows(2).any(|w| w[0] > w[1])
-                || p.iter().any(|v| !(0.0..=100.0).contains(v))
-            {
-                return Err(RpcError::InvalidParams(
-                    "invalid reward percentiles".to_string(),
-                ));
-            }
+                || p.iter().any(|v| !(0.0..=100.0).contains(v)))
+        {
+            return Err(RpcError::InvalidParams(
+                "invalid reward percentiles".to_string(),
+            ));
         }
         let (newest_header, _) = self.resolve(Some(BlockId::Number(newest)))?;
         let oldest = newest_header.number.saturating_sub(count - 1);
@@ -495,10 +494,10 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
         |p, ctx, _| -> RpcResult<Option<Bytes>> {
             let hash: B256 = required(&p, 0)?;
             let storage = ctx.chain.storage();
-            if let Some(loc) = storage.tx_location(&hash)? {
-                if let Some((_, _, body)) = ctx.body_of(BlockId::number(loc.number))? {
-                    return Ok(body.transactions.get(loc.index as usize).cloned());
-                }
+            if let Some(loc) = storage.tx_location(&hash)?
+                && let Some((_, _, body)) = ctx.body_of(BlockId::number(loc.number))?
+            {
+                return Ok(body.transactions.get(loc.index as usize).cloned());
             }
             Ok(ctx
                 .chain
