@@ -101,6 +101,9 @@ impl Chain {
         info!(target: "chain", number = head.number, hash = %head_hash, "chain head");
         let mut pool_config = PoolConfig::new(config.chain_id, config.gas_limit);
         pool_config.max_tx_size = MAX_TX_SIZE;
+        // A 1 Ggas block holds ~47k transfers: keep a few blocks' worth executable.
+        pool_config.max_pending = 200_000;
+        pool_config.max_queued = 20_000;
         let pool = TxPool::new(pool_config);
         let executor = Executor {
             chain_id: config.chain_id,

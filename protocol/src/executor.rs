@@ -23,6 +23,8 @@ use revm::{
 
 use crate::{
     Block, BlockBody, ProtocolError, Receipt, RecoveredTx, Result, StateChanges, StateReader,
+    l1_info::L1BlockInfo,
+    receipt::L1FeeCharged,
     receipt::block_bloom,
     state::BlockState,
     state_root::{StateRootUpdate, apply_changes},
@@ -152,6 +154,7 @@ impl Executor {
         let evm = ctx.build_mainnet();
         let mut builder = BlockBuilder {
             evm,
+            rollup: None,
             executor: *self,
             parent_hash: parent.hash_slow(),
             number: parent.number + 1,
@@ -189,9 +192,22 @@ impl Executor {
     }
 }
 
+/// What a rollup block charges beyond Ethereum's rules: the L1 data fee (to the L1 fee vault)
+/// and the base fee (to the base fee vault instead of being burnt). Deposits pay neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RollupFees {
+    /// The block's L1 origin values that price the L1 data fee.
+    pub l1_info: L1BlockInfo,
+    /// Where base fees go.
+    pub base_fee_vault: Address,
+    /// Where L1 data fees go.
+    pub l1_fee_vault: Address,
+}
+
 /// A block under construction.
 pub struct BlockBuilder<R: StateReader> {
     evm: SproutEvm<R>,
+    rollup: Option<RollupFees>,
     executor: Executor,
     parent_hash: B256,
     number: u64,
@@ -261,6 +277,47 @@ impl<R: StateReader> BlockBuilder<R> {
         Ok(())
     }
 
+    /// Makes this a rollup block: charge L1 data fees and pay base fees to the vault.
+    pub fn set_rollup_fees(&mut self, fees: RollupFees) {
+        self.rollup = Some(fees);
+    }
+
+    /// Checks the sender can pay gas, value and the L1 data fee, then takes the L1 fee.
+    fn charge_l1_fee(
+        &mut self,
+        tx: &RecoveredTx,
+        env: &TxEnv,
+        info: L1BlockInfo,
+    ) -> core::result::Result<L1FeeCharged, ApplyError> {
+        let raw = tx.tx.encoded_2718();
+        let charged = L1FeeCharged {
+            fee: info.l1_fee(&raw),
+            gas_used: L1BlockInfo::l1_gas_used(&raw),
+            gas_price: info.base_fee,
+            blob_base_fee: info.blob_base_fee,
+            base_fee_scalar: info.base_fee_scalar,
+            blob_base_fee_scalar: info.blob_base_fee_scalar,
+        };
+        let state = &mut self.evm.ctx.journaled_state.database;
+        let balance = state.balance(tx.sender).map_err(ApplyError::Fatal)?;
+        let cost = U256::from(env.gas_limit)
+            .saturating_mul(U256::from(env.gas_price))
+            .saturating_add(env.value)
+            .saturating_add(charged.fee);
+        if balance < cost {
+            return Err(ApplyError::Invalid(ProtocolError::InvalidTransaction {
+                hash: tx.hash,
+                reason: alloc::format!(
+                    "insufficient funds for gas * price + value + l1 fee: balance {balance}, tx cost {cost}"
+                ),
+            }));
+        }
+        state
+            .decrement_balance(tx.sender, charged.fee)
+            .map_err(ApplyError::Fatal)?;
+        Ok(charged)
+    }
+
     /// Gas still available in this block.
     pub fn gas_remaining(&self) -> u64 {
         self.inputs.gas_limit.saturating_sub(self.cumulative_gas)
@@ -299,17 +356,39 @@ impl<R: StateReader> BlockBuilder<R> {
                 }));
             }
         }
-        let outcome = self
-            .evm
-            .transact(env)
-            .map_err(|err| map_evm_error(tx.hash, err))?;
-        self.evm
-            .ctx
-            .journaled_state
-            .database
+        let l1_fee = match &self.rollup {
+            Some(rollup) => Some(self.charge_l1_fee(&tx, &env, rollup.l1_info)?),
+            None => None,
+        };
+        let outcome = match self.evm.transact(env) {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                if let Some(charged) = l1_fee {
+                    // Undo the L1 fee of a transaction that is not included.
+                    self.evm
+                        .ctx
+                        .journaled_state
+                        .database
+                        .increment_balance(tx.sender, charged.fee)
+                        .map_err(ApplyError::Fatal)?;
+                }
+                return Err(map_evm_error(tx.hash, err));
+            }
+        };
+        let state = &mut self.evm.ctx.journaled_state.database;
+        state
             .commit_state(outcome.state)
             .map_err(ApplyError::Fatal)?;
         let used = outcome.result.tx_gas_used();
+        if let (Some(rollup), Some(charged)) = (&self.rollup, l1_fee) {
+            let base_fees = U256::from(used) * U256::from(self.inputs.base_fee);
+            state
+                .increment_balance(rollup.l1_fee_vault, charged.fee)
+                .map_err(ApplyError::Fatal)?;
+            state
+                .increment_balance(rollup.base_fee_vault, base_fees)
+                .map_err(ApplyError::Fatal)?;
+        }
         self.cumulative_gas += used;
         self.blob_gas_used += blob_gas;
         let success = matches!(outcome.result, ExecutionResult::Success { .. });
@@ -319,6 +398,7 @@ impl<R: StateReader> BlockBuilder<R> {
             cumulative_gas_used: self.cumulative_gas,
             logs: outcome.result.into_logs(),
             deposit_nonce: None,
+            l1_fee,
         });
         self.gas_used.push(used);
         self.senders.push(tx.sender);
@@ -390,6 +470,7 @@ impl<R: StateReader> BlockBuilder<R> {
             cumulative_gas_used: self.cumulative_gas,
             logs,
             deposit_nonce: Some(nonce),
+            l1_fee: None,
         });
         self.gas_used.push(used);
         self.senders.push(tx.sender);
@@ -405,6 +486,7 @@ impl<R: StateReader> BlockBuilder<R> {
     ) -> Result<ExecutedBlock> {
         let Self {
             evm,
+            rollup: _,
             executor,
             parent_hash,
             number,
@@ -750,6 +832,70 @@ mod tests {
                 .expect("read")
                 .map(|a| a.balance),
             Some(U256::from(21_000u64 * 1_000))
+        );
+    }
+
+    #[test]
+    fn rollup_blocks_charge_the_l1_fee_and_pay_base_fees_to_vaults() {
+        let (config, mut db, genesis, signer) = setup();
+        let executor = Executor {
+            chain_id: config.chain_id,
+            spec: config.hardfork.spec_id(),
+        };
+        let base_fee = config.next_base_fee(&genesis);
+        let inputs = BlockEnvInputs {
+            beneficiary: config.fee_recipient,
+            timestamp: genesis.timestamp + 1,
+            gas_limit: config.gas_limit,
+            base_fee,
+            prev_randao: B256::ZERO,
+            extra_data: Bytes::new(),
+            parent_beacon_block_root: Some(B256::ZERO),
+            withdrawals: Some(Vec::new()),
+        };
+        let l1_info = crate::l1_info::L1BlockInfo {
+            base_fee: U256::from(30_000_000_000u64),
+            blob_base_fee: U256::from(5u64),
+            base_fee_scalar: 1368,
+            blob_base_fee_scalar: 810_949,
+            ..Default::default()
+        };
+        let fees = RollupFees {
+            l1_info,
+            base_fee_vault: address!("0x4200000000000000000000000000000000000019"),
+            l1_fee_vault: address!("0x420000000000000000000000000000000000001a"),
+        };
+        let tx = transfer(&signer, 0, 1);
+        let expected_l1_fee = l1_info.l1_fee(&tx.tx.encoded_2718());
+        assert!(expected_l1_fee > U256::ZERO);
+        let reader = TrieState::new(genesis.state_root, &db);
+        let mut builder = executor.builder(&genesis, inputs, reader).expect("builder");
+        builder.set_rollup_fees(fees);
+        builder.apply(tx).expect("applies");
+        let block = builder.finish(genesis.state_root, &db).expect("block");
+        let charged = block.receipts[0].l1_fee.expect("l1 fee recorded");
+        assert_eq!(charged.fee, expected_l1_fee);
+        db.nodes.insert_nodes(block.trie_nodes.clone());
+        let state = TrieState::new(block.block.header.state_root, &db);
+        let balance = |a| {
+            state
+                .account(a)
+                .expect("read")
+                .map(|a| a.balance)
+                .unwrap_or_default()
+        };
+        assert_eq!(balance(fees.l1_fee_vault), expected_l1_fee);
+        assert_eq!(
+            balance(fees.base_fee_vault),
+            U256::from(21_000u64) * U256::from(base_fee)
+        );
+        let tip = U256::from(21_000u64 * 1_000);
+        assert_eq!(balance(config.fee_recipient), tip);
+        let spent =
+            U256::from(1) + U256::from(21_000u64) * U256::from(base_fee) + tip + expected_l1_fee;
+        assert_eq!(
+            balance(signer.address()),
+            U256::from(10u128.pow(21)) - spent
         );
     }
 

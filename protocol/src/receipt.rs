@@ -20,6 +20,28 @@ pub struct Receipt {
     pub logs: Vec<Log>,
     /// For deposits: the sender's nonce before the deposit (OP's `depositNonce`).
     pub deposit_nonce: Option<u64>,
+    /// The L1 data fee charged (rollup blocks only; not part of the consensus encoding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1_fee: Option<L1FeeCharged>,
+}
+
+/// The L1 data fee a transaction paid, as OP receipts report it (`l1Fee`, `l1GasUsed`,
+/// `l1GasPrice`, and the Ecotone scalars).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1FeeCharged {
+    /// Fee in wei.
+    pub fee: alloy_primitives::U256,
+    /// L1 data gas of the transaction.
+    pub gas_used: u64,
+    /// The L1 base fee the fee was priced at.
+    pub gas_price: alloy_primitives::U256,
+    /// The L1 blob base fee the fee was priced at.
+    pub blob_base_fee: alloy_primitives::U256,
+    /// Ecotone base-fee scalar.
+    pub base_fee_scalar: u32,
+    /// Ecotone blob-base-fee scalar.
+    pub blob_base_fee_scalar: u32,
 }
 
 impl Receipt {
@@ -102,6 +124,7 @@ mod tests {
                 cumulative_gas_used: 21_000,
                 logs: vec![log.clone()],
                 deposit_nonce: None,
+                l1_fee: None,
             };
             let theirs = alloy_consensus::ReceiptWithBloom::from(alloy_consensus::Receipt {
                 status: alloy_consensus::Eip658Value::Eip658(true),

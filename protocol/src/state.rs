@@ -157,6 +157,35 @@ impl<R: StateReader> BlockState<R> {
         Ok(())
     }
 
+    /// The balance `address` has in the overlay (0 if it does not exist).
+    pub fn balance(&mut self, address: Address) -> Result<U256> {
+        Ok(self
+            .load(address)?
+            .info
+            .map(|a| a.balance)
+            .unwrap_or_default())
+    }
+
+    /// Subtracts `amount` wei from `address` outside of a transaction (the L1 data fee). The
+    /// caller has checked the balance covers it.
+    pub fn decrement_balance(&mut self, address: Address, amount: U256) -> Result<()> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        let cached = self.load(address)?;
+        let Some(mut info) = cached.info else {
+            return Err(ProtocolError::State(alloc::format!(
+                "{address} cannot pay {amount} wei: no account"
+            )));
+        };
+        info.balance = info.balance.checked_sub(amount).ok_or_else(|| {
+            ProtocolError::State(alloc::format!("{address} cannot pay {amount} wei"))
+        })?;
+        cached.info = Some(info);
+        self.changes.accounts.entry(address).or_default().account = Some(info);
+        Ok(())
+    }
+
     /// The nonce `address` has in the overlay (0 if it does not exist).
     pub fn nonce(&mut self, address: Address) -> Result<u64> {
         Ok(self

@@ -201,6 +201,14 @@ pub fn receipt_json(
         value["blobGasUsed"] = json!(U64::from(count * alloy_eips::eip4844::DATA_GAS_PER_BLOB));
         value["blobGasPrice"] = json!(U256::from(blob_gas_price.unwrap_or_default()));
     }
+    if let Some(l1) = &receipt.l1_fee {
+        value["l1Fee"] = json!(l1.fee);
+        value["l1GasUsed"] = json!(U64::from(l1.gas_used));
+        value["l1GasPrice"] = json!(l1.gas_price);
+        value["l1BlobBaseFee"] = json!(l1.blob_base_fee);
+        value["l1BaseFeeScalar"] = json!(U64::from(l1.base_fee_scalar));
+        value["l1BlobBaseFeeScalar"] = json!(U64::from(l1.blob_base_fee_scalar));
+    }
     if let Some(nonce) = receipt.deposit_nonce {
         value["depositNonce"] = json!(U64::from(nonce));
         value["depositReceiptVersion"] = json!("0x1");
