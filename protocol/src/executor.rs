@@ -657,6 +657,19 @@ mod tests {
             .expect("recover")
     }
 
+    fn inputs_after(config: &ChainConfig, parent: &Header) -> BlockEnvInputs {
+        BlockEnvInputs {
+            beneficiary: config.fee_recipient,
+            timestamp: parent.timestamp + 1,
+            gas_limit: config.gas_limit,
+            base_fee: config.next_base_fee(parent),
+            prev_randao: B256::ZERO,
+            extra_data: Bytes::new(),
+            parent_beacon_block_root: Some(B256::ZERO),
+            withdrawals: Some(Vec::new()),
+        }
+    }
+
     fn build(
         config: &ChainConfig,
         db: &Db,
@@ -667,16 +680,7 @@ mod tests {
             chain_id: config.chain_id,
             spec: config.hardfork.spec_id(),
         };
-        let inputs = BlockEnvInputs {
-            beneficiary: config.fee_recipient,
-            timestamp: parent.timestamp + 1,
-            gas_limit: config.gas_limit,
-            base_fee: config.next_base_fee(parent),
-            prev_randao: B256::ZERO,
-            extra_data: Bytes::new(),
-            parent_beacon_block_root: Some(B256::ZERO),
-            withdrawals: Some(Vec::new()),
-        };
+        let inputs = inputs_after(config, parent);
         let reader = TrieState::new(parent.state_root, db);
         executor
             .execute_block(parent, inputs, txs, reader, parent.state_root, db)
@@ -733,16 +737,7 @@ mod tests {
             chain_id: config.chain_id,
             spec: config.hardfork.spec_id(),
         };
-        let inputs = BlockEnvInputs {
-            beneficiary: config.fee_recipient,
-            timestamp: genesis.timestamp + 1,
-            gas_limit: config.gas_limit,
-            base_fee: config.next_base_fee(&genesis),
-            prev_randao: B256::ZERO,
-            extra_data: Bytes::new(),
-            parent_beacon_block_root: Some(B256::ZERO),
-            withdrawals: Some(Vec::new()),
-        };
+        let inputs = inputs_after(&config, &genesis);
         let reader = TrieState::new(genesis.state_root, &db);
         let mut builder = executor
             .builder(&genesis, inputs.clone(), reader)
@@ -843,16 +838,7 @@ mod tests {
             spec: config.hardfork.spec_id(),
         };
         let base_fee = config.next_base_fee(&genesis);
-        let inputs = BlockEnvInputs {
-            beneficiary: config.fee_recipient,
-            timestamp: genesis.timestamp + 1,
-            gas_limit: config.gas_limit,
-            base_fee,
-            prev_randao: B256::ZERO,
-            extra_data: Bytes::new(),
-            parent_beacon_block_root: Some(B256::ZERO),
-            withdrawals: Some(Vec::new()),
-        };
+        let inputs = inputs_after(&config, &genesis);
         let l1_info = crate::l1_info::L1BlockInfo {
             base_fee: U256::from(30_000_000_000u64),
             blob_base_fee: U256::from(5u64),
