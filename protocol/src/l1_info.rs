@@ -18,6 +18,22 @@ pub const L1_INFO_DEPOSIT_GAS: u64 = 1_000_000;
 /// Length of the Ecotone calldata: selector plus 160 bytes of packed values.
 pub const ECOTONE_CALLDATA_LEN: usize = 4 + 160;
 
+/// The identity of an L1 block, as the sequencer and derivation track it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct L1BlockRef {
+    /// Block number.
+    pub number: u64,
+    /// Block hash.
+    pub hash: B256,
+    /// Parent hash.
+    pub parent_hash: B256,
+    /// Timestamp.
+    pub timestamp: u64,
+}
+
 /// What an L2 block learns about its L1 origin.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct L1BlockInfo {

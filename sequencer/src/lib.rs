@@ -1,5 +1,7 @@
-//! Sprout's sequencer: the transaction pool the block builder draws from.
+//! Sprout's sequencer: the transaction pool the block builder draws from, and L1-origin
+//! selection.
 
+pub mod origin;
 pub mod pool;
 
 pub use pool::{
