@@ -10,6 +10,7 @@ pub mod error;
 pub mod executor;
 pub mod l1_info;
 pub mod receipt;
+pub mod rollup;
 pub mod state;
 pub mod state_root;
 pub mod trie;
