@@ -26,6 +26,9 @@ pub enum NodeError {
     /// The configuration is unusable; the message says how to fix it.
     #[error("{0}")]
     Config(String),
+    /// L1 could not be reached or answered something unusable.
+    #[error("L1: {0}")]
+    L1(String),
     /// A block the caller referred to does not exist.
     #[error("block {0} not found")]
     UnknownBlock(B256),

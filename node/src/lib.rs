@@ -5,6 +5,7 @@ pub mod chain;
 pub mod cli;
 pub mod dev;
 pub mod error;
+pub mod l1;
 pub mod pool_tx;
 pub mod rpc;
 pub mod storage;

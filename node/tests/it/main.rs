@@ -4,6 +4,7 @@
 mod bad_input;
 mod crash;
 mod harness;
+mod l1;
 mod pool_errors;
 mod rpc;
 mod tools;

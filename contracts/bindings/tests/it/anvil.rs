@@ -22,7 +22,13 @@ pub struct Anvil {
 /// The anvil binary: the platform package's binary when present (so that dropping kills anvil
 /// itself, not a node wrapper), else `node_modules/.bin/anvil`.
 fn anvil_binary() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The repository root: the nearest ancestor of the crate holding package.json.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .find(|dir| dir.join("package.json").exists())
+        .map(PathBuf::from)
+        .unwrap_or(manifest);
     let platform = root.join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
     if cfg!(all(target_os = "linux", target_arch = "x86_64")) && platform.exists() {
         return platform;

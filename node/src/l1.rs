@@ -1,0 +1,133 @@
+//! The L1 client: L1 block references and headers for origin selection and the L1-info deposit,
+//! and the user deposits an L1 block holds. Over any Ethereum JSON-RPC endpoint.
+
+use std::time::Duration;
+
+use alloy::{
+    eips::BlockNumberOrTag,
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Filter,
+};
+use alloy_eips::eip7840::BlobParams;
+use alloy_primitives::{Address, B256, U256};
+use sprout_protocol::{
+    TxDeposit,
+    deposit::{TRANSACTION_DEPOSITED_TOPIC, decode_deposit_log},
+    l1_info::L1BlockRef,
+};
+use sprout_sequencer::origin::L1Source;
+use tracing::warn;
+
+use crate::{NodeError, Result};
+
+/// What an L2 block needs from its L1 origin's header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct L1Header {
+    /// Identity and timestamp.
+    pub block: L1BlockRef,
+    /// Base fee.
+    pub base_fee: U256,
+    /// Blob base fee (from the excess blob gas; 1 wei before Cancun).
+    pub blob_base_fee: U256,
+    /// `prevrandao` (mix hash).
+    pub mix_hash: B256,
+    /// EIP-4788 parent beacon block root, if the L1 has one.
+    pub parent_beacon_block_root: Option<B256>,
+}
+
+/// A JSON-RPC client of L1.
+#[derive(Clone, Debug)]
+pub struct L1Client {
+    provider: DynProvider,
+    handle: tokio::runtime::Handle,
+}
+
+fn rpc_error(err: impl std::fmt::Display) -> NodeError {
+    NodeError::L1(err.to_string())
+}
+
+impl L1Client {
+    /// Connects to `url` (HTTP). Blocking calls run on `handle`.
+    pub fn new(url: &str, handle: tokio::runtime::Handle) -> Result<Self> {
+        let url = url
+            .parse()
+            .map_err(|e| NodeError::Config(format!("--l1.rpc-url {url:?} is not a URL: {e}")))?;
+        let provider = ProviderBuilder::new().connect_http(url).erased();
+        Ok(Self { provider, handle })
+    }
+
+    /// The L1 chain id.
+    pub async fn chain_id(&self) -> Result<u64> {
+        self.provider.get_chain_id().await.map_err(rpc_error)
+    }
+
+    /// The header of block `number`, if L1 has it.
+    pub async fn header(&self, number: u64) -> Result<Option<L1Header>> {
+        let block = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.provider
+                .get_block_by_number(BlockNumberOrTag::Number(number)),
+        )
+        .await
+        .map_err(|_| NodeError::L1("timed out".into()))?
+        .map_err(rpc_error)?;
+        Ok(block.map(|block| {
+            let header = &block.header;
+            L1Header {
+                block: L1BlockRef {
+                    number: header.number,
+                    hash: header.hash,
+                    parent_hash: header.parent_hash,
+                    timestamp: header.timestamp,
+                },
+                base_fee: U256::from(header.base_fee_per_gas.unwrap_or_default()),
+                blob_base_fee: U256::from(header.inner.blob_fee(BlobParams::prague()).unwrap_or(1)),
+                mix_hash: header.mix_hash,
+                parent_beacon_block_root: header.parent_beacon_block_root,
+            }
+        }))
+    }
+
+    /// The latest block.
+    pub async fn head_ref(&self) -> Result<L1BlockRef> {
+        let number = self.provider.get_block_number().await.map_err(rpc_error)?;
+        self.header(number)
+            .await?
+            .map(|h| h.block)
+            .ok_or_else(|| NodeError::L1(format!("L1 head {number} vanished")))
+    }
+
+    /// The user deposits the Portal at `portal` emitted in block `block_hash`, in log order.
+    /// Malformed logs are skipped with a warning: L1 data never stops the chain.
+    pub async fn deposits(&self, block_hash: B256, portal: Address) -> Result<Vec<TxDeposit>> {
+        let filter = Filter::new()
+            .at_block_hash(block_hash)
+            .address(portal)
+            .event_signature(TRANSACTION_DEPOSITED_TOPIC);
+        let mut logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        logs.sort_by_key(|log| log.log_index.unwrap_or_default());
+        let mut deposits = Vec::with_capacity(logs.len());
+        for log in logs {
+            let index = log.log_index.unwrap_or_default();
+            match decode_deposit_log(&log.inner, block_hash, index) {
+                Ok(deposit) => deposits.push(deposit),
+                Err(err) => {
+                    warn!(target: "l1", block = %block_hash, log_index = index, %err, "skipping malformed deposit log")
+                }
+            }
+        }
+        Ok(deposits)
+    }
+}
+
+impl L1Source for L1Client {
+    type Error = NodeError;
+
+    fn head(&self) -> Result<L1BlockRef> {
+        self.handle.block_on(self.head_ref())
+    }
+
+    fn block_by_number(&self, number: u64) -> Result<Option<L1BlockRef>> {
+        Ok(self.handle.block_on(self.header(number))?.map(|h| h.block))
+    }
+}
