@@ -19,6 +19,7 @@ use tracing::{debug, info, warn};
 use crate::{
     NodeError, Result,
     pool_tx::PoolTx,
+    rollup::RollupMode,
     storage::{LatestState, Storage},
 };
 
@@ -62,6 +63,7 @@ pub struct Chain {
     produce: Mutex<()>,
     blocks: broadcast::Sender<Arc<NewBlock>>,
     pending: broadcast::Sender<B256>,
+    rollup: Option<RollupMode>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -76,6 +78,25 @@ impl Chain {
     /// Opens the chain in `storage`, writing the genesis of `config` if the database is empty.
     /// A database created for another chain is refused.
     pub fn open(storage: Storage, config: ChainConfig) -> Result<Arc<Self>> {
+        Self::open_with(storage, config, None)
+    }
+
+    /// Opens a rollup chain: blocks are anchored to L1 through `rollup`.
+    pub fn open_rollup(
+        storage: Storage,
+        config: ChainConfig,
+        rollup: RollupMode,
+    ) -> Result<Arc<Self>> {
+        let genesis_hash = config.genesis()?.header.hash_slow();
+        rollup.config.validate_against(&config, genesis_hash)?;
+        Self::open_with(storage, config, Some(rollup))
+    }
+
+    fn open_with(
+        storage: Storage,
+        config: ChainConfig,
+        rollup: Option<RollupMode>,
+    ) -> Result<Arc<Self>> {
         config.validate()?;
         let genesis = config.genesis()?;
         let genesis_hash = genesis.header.hash_slow();
@@ -120,6 +141,7 @@ impl Chain {
             produce: Mutex::new(()),
             blocks,
             pending,
+            rollup,
         }))
     }
 
@@ -208,13 +230,33 @@ impl Chain {
     pub fn produce_block(&self) -> Result<Arc<NewBlock>> {
         let _guard = self.produce.lock();
         let (parent, parent_hash) = self.head();
-        let inputs = self.block_inputs(&parent);
+        let plan = match &self.rollup {
+            Some(rollup) => Some(rollup.plan(&self.storage, &self.config, &parent, parent_hash)?),
+            None => None,
+        };
+        let inputs = match &plan {
+            Some(plan) => plan.inputs.clone(),
+            None => self.block_inputs(&parent),
+        };
         let base_fee = inputs.base_fee;
         let mut builder = self
             .executor
             .builder(&parent, inputs, LatestState(&self.storage))?;
+        let mut allow_user_txs = true;
+        if let Some(plan) = plan {
+            builder.set_rollup_fees(plan.fees);
+            for deposit in plan.deposits {
+                match builder.apply(deposit) {
+                    Ok(()) => {}
+                    Err(ApplyError::Invalid(err) | ApplyError::Fatal(err)) => {
+                        return Err(err.into());
+                    }
+                }
+            }
+            allow_user_txs = plan.allow_user_txs;
+        }
         let mut best = self.pool.best(base_fee);
-        while builder.gas_remaining() >= 21_000 {
+        while allow_user_txs && builder.gas_remaining() >= 21_000 {
             let Some(tx) = best.next() else { break };
             match builder.apply((*tx.tx).clone()) {
                 Ok(()) => {}
@@ -254,6 +296,9 @@ impl Chain {
 
     /// Produces a block every block time until `shutdown` resolves.
     pub async fn run_sequencer(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        if self.rollup.is_some() {
+            return self.run_rollup_sequencer(shutdown).await;
+        }
         let mut ticker = tokio::time::interval(Duration::from_secs(self.config.block_time));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
@@ -271,6 +316,50 @@ impl Chain {
             }
         }
         info!(target: "sequencer", "stopped");
+    }
+}
+
+impl Chain {
+    /// Rollup blocks have exact timestamps (parent + block time): wait for each block's time,
+    /// and catch up without waiting after downtime.
+    async fn run_rollup_sequencer(
+        self: Arc<Self>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        let mut delay = Duration::ZERO;
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(delay) => {}
+            }
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            let next = Duration::from_secs(self.head().0.timestamp + self.config.block_time);
+            if next > now {
+                delay = next - now;
+                continue;
+            }
+            let chain = self.clone();
+            delay = match tokio::task::spawn_blocking(move || chain.produce_block()).await {
+                Ok(Ok(_)) => Duration::ZERO,
+                Ok(Err(err)) => {
+                    warn!(target: "sequencer", %err, "block production failed; retrying");
+                    Duration::from_millis(500)
+                }
+                Err(err) => {
+                    warn!(target: "sequencer", %err, "block production task panicked");
+                    Duration::from_millis(500)
+                }
+            };
+        }
+        info!(target: "sequencer", "stopped");
+    }
+
+    /// The rollup config, in rollup mode.
+    pub fn rollup_config(&self) -> Option<&sprout_protocol::rollup::RollupConfig> {
+        self.rollup.as_ref().map(|r| &r.config)
     }
 }
 

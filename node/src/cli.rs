@@ -7,7 +7,9 @@ use serde_json::json;
 use sprout_protocol::ChainConfig;
 use tracing::info;
 
-use crate::{Chain, NodeError, Result, Storage, dev, rpc};
+use sprout_protocol::rollup::RollupConfig;
+
+use crate::{Chain, NodeError, Result, Storage, dev, l1::L1Client, rollup::RollupMode, rpc};
 
 /// Sprout: an optimistic rollup that agents launch by themselves.
 #[derive(Debug, Parser)]
@@ -36,6 +38,15 @@ pub struct NodeArgs {
     /// Chain config JSON file.
     #[arg(long, env = "SPROUT_CHAIN")]
     pub chain: Option<PathBuf>,
+    /// Rollup config JSON (`rollup.json`): anchor the chain to L1 (needs `--l1.rpc-url`).
+    #[arg(long, env = "SPROUT_ROLLUP", requires = "l1_rpc_url")]
+    pub rollup: Option<PathBuf>,
+    /// L1 JSON-RPC endpoint (HTTP).
+    #[arg(long = "l1.rpc-url", env = "SPROUT_L1_RPC_URL")]
+    pub l1_rpc_url: Option<String>,
+    /// L1 blocks an origin must be buried under before the sequencer uses it.
+    #[arg(long = "l1.confirmations", default_value_t = 4)]
+    pub l1_confirmations: u64,
     /// Where the chain is kept. With `--dev` and no datadir, a temporary one is used.
     #[arg(long, env = "SPROUT_DATADIR")]
     pub datadir: Option<PathBuf>,
@@ -101,7 +112,32 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
     };
     std::fs::create_dir_all(&datadir)?;
     let storage = Storage::open(&datadir.join("db"))?;
-    let chain = Chain::open(storage, config.clone())?;
+    let chain = match (&args.rollup, &args.l1_rpc_url) {
+        (Some(path), Some(url)) => {
+            let raw = std::fs::read(path).map_err(|e| {
+                NodeError::Config(format!("cannot read rollup config {}: {e}", path.display()))
+            })?;
+            let rollup: RollupConfig = serde_json::from_slice(&raw).map_err(|e| {
+                NodeError::Config(format!("rollup config {} is invalid: {e}", path.display()))
+            })?;
+            let l1 = L1Client::new(url, tokio::runtime::Handle::current())?;
+            let l1_chain_id = l1.chain_id().await.map_err(|e| {
+                NodeError::Config(format!("cannot reach L1 at {url}: {e}; check --l1.rpc-url"))
+            })?;
+            if l1_chain_id != rollup.l1_chain_id {
+                return Err(NodeError::Config(format!(
+                    "--l1.rpc-url serves chain {l1_chain_id}, but the rollup config expects L1 chain {}",
+                    rollup.l1_chain_id
+                )));
+            }
+            Chain::open_rollup(
+                storage,
+                config.clone(),
+                RollupMode::new(rollup, l1, args.l1_confirmations),
+            )?
+        }
+        _ => Chain::open(storage, config.clone())?,
+    };
     let rpc_config = rpc::RpcConfig {
         addr: SocketAddr::new(args.http_addr, args.http_port),
         max_logs_range: args.max_logs_range,

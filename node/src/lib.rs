@@ -7,6 +7,7 @@ pub mod dev;
 pub mod error;
 pub mod l1;
 pub mod pool_tx;
+pub mod rollup;
 pub mod rpc;
 pub mod storage;
 

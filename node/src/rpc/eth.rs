@@ -527,6 +527,14 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
         let (pending, queued) = ctx.chain.pool().status();
         Ok(json!({ "pending": U64::from(pending), "queued": U64::from(queued) }))
     })?;
+    module.register_method("optimism_rollupConfig", |_, ctx, _| -> RpcResult<Value> {
+        match ctx.chain.rollup_config() {
+            Some(config) => serde_json::to_value(config).map_err(RpcError::internal),
+            None => Err(RpcError::Server(
+                "this node runs a dev chain, not a rollup: it has no rollup config".to_string(),
+            )),
+        }
+    })?;
     module.register_method("txpool_content", |_, ctx, _| -> RpcResult<Value> {
         Ok(ctx.txpool_content())
     })?;

@@ -31,10 +31,20 @@ impl Node {
 
     /// Starts `sprout node --dev` on `datadir`.
     pub fn start(datadir: &Path, extra: &[&str]) -> Self {
+        let mut args = vec![
+            "--dev".to_string(),
+            "--datadir".to_string(),
+            datadir.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Self::spawn(&args)
+    }
+
+    /// Starts `sprout node --http.port 0 --json ARGS…`.
+    pub fn spawn(args: &[String]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
-            .args(["node", "--dev", "--http.port", "0", "--json", "--datadir"])
-            .arg(datadir)
-            .args(extra)
+            .args(["node", "--http.port", "0", "--json"])
+            .args(args)
             .env("SPROUT_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -1,8 +1,5 @@
 //! The L1 client against a real anvil: block references, headers and deposits.
 
-#[path = "../../../contracts/bindings/tests/it/anvil.rs"]
-mod anvil;
-
 use alloy::{
     network::EthereumWallet,
     primitives::{Address, Bytes, U256, address},
@@ -17,7 +14,7 @@ use crate::harness::dev_signer;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn l1_client_reads_blocks_and_deposits_and_skips_malformed_logs() {
-    let anvil = anvil::Anvil::start().await;
+    let anvil = crate::anvil::Anvil::start().await;
     let signer = dev_signer(0);
     let operator = signer.address();
     let provider = ProviderBuilder::new()

@@ -1,10 +1,14 @@
 //! Integration tests: a real `sprout node --dev` process on a free port, driven by real clients
 //! (cast, alloy, raw HTTP and WebSocket).
 
+/// A real anvil L1, shared with the contracts crate's tests.
+#[path = "../../../contracts/bindings/tests/it/anvil.rs"]
+mod anvil;
 mod bad_input;
 mod crash;
 mod harness;
 mod l1;
 mod pool_errors;
+mod rollup;
 mod rpc;
 mod tools;

@@ -1,0 +1,183 @@
+//! Rollup mode of the sequencer: every L2 block names an L1 origin, starts with the L1-info
+//! deposit and (on a new epoch) the origin's user deposits, and charges L1 data fees.
+
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, address};
+use sprout_protocol::{
+    BlockEnvInputs, ChainConfig, RecoveredTx,
+    executor::RollupFees,
+    l1_info::{L1BlockInfo, L1BlockRef},
+    rollup::RollupConfig,
+    tx::SproutTx,
+};
+use sprout_sequencer::origin::{OriginConfig, OriginSelector};
+use tracing::{info, warn};
+
+use crate::{NodeError, Result, l1::L1Client, storage::Storage};
+
+/// The BaseFeeVault predeploy.
+pub const BASE_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000019");
+/// The L1FeeVault predeploy.
+pub const L1_FEE_VAULT: Address = address!("0x420000000000000000000000000000000000001A");
+
+/// What the sequencer needs to anchor blocks to L1.
+#[derive(Debug)]
+pub struct RollupMode {
+    /// The rollup config.
+    pub config: RollupConfig,
+    /// The L1 client.
+    pub l1: L1Client,
+    /// Origin selection.
+    pub selector: OriginSelector,
+}
+
+/// How the next rollup block starts.
+#[derive(Debug)]
+pub struct BlockPlan {
+    /// Block inputs (timestamp, fees, randomness from the origin).
+    pub inputs: BlockEnvInputs,
+    /// The L1-info deposit, then the epoch's user deposits.
+    pub deposits: Vec<RecoveredTx>,
+    /// Fees the block charges.
+    pub fees: RollupFees,
+    /// Whether pool transactions may follow (false past the sequencer drift).
+    pub allow_user_txs: bool,
+}
+
+impl RollupMode {
+    /// A rollup mode over `l1` confirming origins `confirmations` deep.
+    pub fn new(config: RollupConfig, l1: L1Client, confirmations: u64) -> Self {
+        let selector = OriginSelector::new(OriginConfig {
+            confirmations,
+            max_sequencer_drift: config.max_sequencer_drift,
+        });
+        Self {
+            config,
+            l1,
+            selector,
+        }
+    }
+
+    /// The L1 origin (and its sequence number) of an L2 block, read from its L1-info deposit.
+    fn origin_of(
+        &self,
+        storage: &Storage,
+        header: &Header,
+        hash: B256,
+    ) -> Result<(L1BlockRef, u64)> {
+        if header.number == 0 {
+            let anchor = self.config.genesis.l1;
+            let l1 = self.l1.clone();
+            let l1_header = tokio::runtime::Handle::current()
+                .block_on(l1.header(anchor.number))?
+                .ok_or_else(|| {
+                    NodeError::L1(format!("genesis L1 block {} is missing", anchor.number))
+                })?;
+            if l1_header.block.hash != anchor.hash {
+                return Err(NodeError::Config(format!(
+                    "the L1 block {} is {}, but the rollup config anchors genesis to {}: wrong --l1.rpc-url?",
+                    anchor.number, l1_header.block.hash, anchor.hash
+                )));
+            }
+            return Ok((l1_header.block, 0));
+        }
+        let body = storage.body(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
+        let first = body
+            .transaction(0)?
+            .ok_or_else(|| NodeError::Corrupt(format!("block {hash} has no L1-info deposit")))?;
+        let SproutTx::Deposit(deposit) = first else {
+            return Err(NodeError::Corrupt(format!(
+                "block {hash} does not start with a deposit"
+            )));
+        };
+        let info = L1BlockInfo::from_ecotone_calldata(&deposit.input)?;
+        Ok((
+            L1BlockRef {
+                number: info.number,
+                hash: info.hash,
+                parent_hash: B256::ZERO,
+                timestamp: info.timestamp,
+            },
+            info.sequence_number,
+        ))
+    }
+
+    /// Plans the block after `parent`. Blocking (L1 requests): call from a blocking thread.
+    pub fn plan(
+        &self,
+        storage: &Storage,
+        chain: &ChainConfig,
+        parent: &Header,
+        parent_hash: B256,
+    ) -> Result<BlockPlan> {
+        let (parent_origin, parent_seq) = self.origin_of(storage, parent, parent_hash)?;
+        let timestamp = parent.timestamp + self.config.block_time;
+        let decision = self
+            .selector
+            .select(parent_origin, timestamp, &self.l1)
+            .map_err(|err| NodeError::L1(err.to_string()))?;
+        if !decision.l1_reachable {
+            warn!(target: "sequencer", origin = decision.origin.number, "L1 unreachable; keeping the current origin");
+        }
+        let handle = tokio::runtime::Handle::current();
+        let origin = handle
+            .block_on(self.l1.header(decision.origin.number))
+            .ok()
+            .flatten()
+            .filter(|h| h.block.hash == decision.origin.hash);
+        let Some(origin) = origin else {
+            return Err(NodeError::L1(format!(
+                "cannot read the header of L1 origin {}",
+                decision.origin.number
+            )));
+        };
+        let system = self.config.genesis.system_config;
+        let info = L1BlockInfo {
+            number: origin.block.number,
+            timestamp: origin.block.timestamp,
+            base_fee: origin.base_fee,
+            hash: origin.block.hash,
+            sequence_number: if decision.new_epoch {
+                0
+            } else {
+                parent_seq + 1
+            },
+            batcher_hash: B256::left_padding_from(system.batcher_addr.as_slice()),
+            blob_base_fee: origin.blob_base_fee,
+            base_fee_scalar: system.base_fee_scalar,
+            blob_base_fee_scalar: system.blob_base_fee_scalar,
+        };
+        let mut deposits = vec![SproutTx::Deposit(info.deposit()).recover()?];
+        if decision.new_epoch {
+            let user = handle.block_on(
+                self.l1
+                    .deposits(origin.block.hash, self.config.deposit_contract_address),
+            )?;
+            if !user.is_empty() {
+                info!(target: "sequencer", epoch = origin.block.number, deposits = user.len(), "including deposits");
+            }
+            for deposit in user {
+                deposits.push(SproutTx::Deposit(deposit).recover()?);
+            }
+        }
+        Ok(BlockPlan {
+            inputs: BlockEnvInputs {
+                beneficiary: chain.fee_recipient,
+                timestamp,
+                gas_limit: chain.gas_limit,
+                base_fee: chain.next_base_fee(parent),
+                prev_randao: origin.mix_hash,
+                extra_data: Default::default(),
+                parent_beacon_block_root: Some(origin.parent_beacon_block_root.unwrap_or_default()),
+                withdrawals: Some(Vec::new()),
+            },
+            deposits,
+            fees: RollupFees {
+                l1_info: info,
+                base_fee_vault: BASE_FEE_VAULT,
+                l1_fee_vault: L1_FEE_VAULT,
+            },
+            allow_user_txs: decision.allow_user_txs,
+        })
+    }
+}
