@@ -5,10 +5,14 @@ TESTDATA ?= ../shared/testdata/ethereum-tests/BlockchainTests
 NPM_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NPM_BIN):$(PATH)
 
-.PHONY: up test tools build test-rust blocktest riscv contracts contracts-test contracts-check bench fmt lint
+.PHONY: up dev test tools build test-rust blocktest riscv contracts contracts-test contracts-check bench fmt lint
 
-## up: build and run a local dev chain (RPC on http://127.0.0.1:8545)
-up:
+## up: build and run the local devnet: anvil L1 (:8546), contracts, genesis, sequencer (L2 :8545)
+up: tools
+	$(CARGO) run --release -p sprout-node --bin sprout -- up
+
+## dev: a standalone dev chain without L1 (RPC on http://127.0.0.1:8545)
+dev:
 	$(CARGO) run --release -p sprout-node --bin sprout -- node --dev
 
 ## tools: install the pinned npm tools (anvil, cast, forge, solc) if missing

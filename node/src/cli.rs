@@ -25,8 +25,91 @@ pub struct Cli {
 pub enum Command {
     /// Run a node: a dev chain (`--dev`) or the chain of a config file (`--chain`).
     Node(NodeArgs),
+    /// Run a local devnet: anvil L1, Sprout's L1 contracts, genesis, and the sequencer.
+    Up(UpArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.
     Blocktest(crate::blocktest::BlocktestArgs),
+}
+
+/// `sprout up` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct UpArgs {
+    /// Where the devnet is kept; a second `sprout up` on it resumes.
+    #[arg(long, env = "SPROUT_DATADIR", default_value = ".sprout/devnet")]
+    pub datadir: PathBuf,
+    /// Delete the datadir first and start a new devnet.
+    #[arg(long)]
+    pub fresh: bool,
+    /// L1 (anvil) RPC port; 0 picks a free one.
+    #[arg(long = "l1.port", default_value_t = 8546)]
+    pub l1_port: u16,
+    /// L2 RPC port; 0 picks a free one.
+    #[arg(long = "l2.port", default_value_t = 8545)]
+    pub l2_port: u16,
+    /// Seconds between L1 blocks.
+    #[arg(long = "l1.block-time", default_value_t = 2)]
+    pub l1_block_time: u64,
+    /// The anvil executable (default: the pinned npm package, found from here upwards).
+    #[arg(long = "l1.anvil-bin")]
+    pub anvil_bin: Option<PathBuf>,
+    /// Print one JSON document (endpoints, chain ids, contracts, keys) on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `sprout up` until Ctrl-C or SIGTERM.
+pub async fn run_up(args: UpArgs) -> Result<()> {
+    let config = sprout_devnet::DevnetConfig {
+        datadir: args.datadir.clone(),
+        fresh: args.fresh,
+        l1_port: args.l1_port,
+        l2_port: args.l2_port,
+        l1_block_time: args.l1_block_time,
+        sprout_bin: std::env::current_exe()?,
+        anvil_bin: args.anvil_bin.clone(),
+    };
+    let devnet = sprout_devnet::Devnet::start(config)
+        .await
+        .map_err(|e| NodeError::Config(e.to_string()))?;
+    let info = &devnet.info;
+    if args.json {
+        println!("{}", serde_json::to_string(info)?);
+    } else {
+        println!(
+            "Sprout devnet {}",
+            if info.resumed { "resumed" } else { "running" }
+        );
+        println!(
+            "  L1  chain {:<6} {} (anvil)",
+            info.l1.chain_id, info.l1.rpc_url
+        );
+        println!(
+            "  L2  chain {:<6} {} (ws {})",
+            info.l2.chain_id, info.l2.rpc_url, info.l2.ws_url
+        );
+        println!("  Portal          {}", info.contracts.portal);
+        println!("  L2OutputOracle  {}", info.contracts.l2_output_oracle);
+        println!("  SystemConfig    {}", info.contracts.system_config);
+        println!("  batch inbox     {}", info.contracts.batch_inbox);
+        println!(
+            "  datadir         {} (logs in logs/)",
+            info.datadir.display()
+        );
+        println!(
+            "  first L2 block after {:.1} s",
+            info.seconds_to_first_l2_block
+        );
+        println!("  accounts (10,000 ETH on L1 and L2):");
+        for (i, a) in info.accounts.iter().enumerate() {
+            println!("    ({i}) {} key {}", a.address, a.private_key);
+        }
+    }
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    devnet
+        .run_until(shutdown_signal())
+        .await
+        .map_err(|e| NodeError::Config(e.to_string()))
 }
 
 /// `sprout node` arguments.

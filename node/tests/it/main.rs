@@ -6,6 +6,7 @@
 mod anvil;
 mod bad_input;
 mod crash;
+mod devnet;
 mod harness;
 mod l1;
 mod pool_errors;

@@ -1,0 +1,252 @@
+//! A fresh devnet's files (L2 genesis, L1 deployment, rollup config), or the ones a previous
+//! `sprout up` left in the datadir.
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use alloy::{
+    network::EthereumWallet,
+    providers::{Provider, ProviderBuilder},
+};
+use alloy_primitives::{B256, U256, utils::parse_ether};
+use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
+use serde::{Deserialize, Serialize};
+use sprout_contracts::{
+    FeeVaultConfig, L1Addresses, L1DeployConfig, deploy_l1, predeploys,
+    predeploys::SEQUENCER_FEE_VAULT,
+};
+use sprout_protocol::{
+    ChainConfig, GenesisAccount, Hardfork,
+    chain::{BaseFeeConfig, GenesisConfig, system_contracts},
+    rollup::{BlockId, GenesisSystemConfig, RollupConfig, RollupGenesis},
+};
+use tracing::info;
+
+use crate::{DevAccount, DevnetError, L1_CHAIN_ID, Result};
+
+/// The mnemonic anvil and Hardhat derive their dev accounts from.
+const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+/// L2 chain id of the devnet.
+pub(crate) const L2_CHAIN_ID: u64 = 901;
+/// L2 gas limit (the most SystemConfig accepts).
+const L2_GAS_LIMIT: u64 = 200_000_000;
+
+/// What a devnet run starts from.
+#[derive(Debug)]
+pub(crate) struct Setup {
+    pub(crate) genesis_path: PathBuf,
+    pub(crate) rollup_path: PathBuf,
+    pub(crate) addresses: L1Addresses,
+    pub(crate) accounts: Vec<DevAccount>,
+    pub(crate) l2_chain_id: u64,
+    pub(crate) resumed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DevnetState {
+    contracts: L1Addresses,
+}
+
+fn signers() -> Result<Vec<PrivateKeySigner>> {
+    (0..10)
+        .map(|i| {
+            MnemonicBuilder::<English>::default()
+                .phrase(DEV_MNEMONIC)
+                .index(i)
+                .and_then(|b| b.build())
+                .map_err(|e| DevnetError::NotReady(format!("dev key {i}: {e}")))
+        })
+        .collect()
+}
+
+fn accounts(signers: &[PrivateKeySigner]) -> Vec<DevAccount> {
+    signers
+        .iter()
+        .map(|s| DevAccount {
+            address: s.address(),
+            private_key: format!("{}", B256::from_slice(&s.to_bytes()[..])),
+        })
+        .collect()
+}
+
+/// The devnet's L2 chain config: the dev accounts, the system contracts, the predeploys, and
+/// fees to the sequencer fee vault, starting now.
+fn l2_chain(signers: &[PrivateKeySigner], genesis_time: u64) -> ChainConfig {
+    let operator = signers[0].address();
+    let balance = parse_ether("10000").unwrap_or(U256::ZERO);
+    let mut alloc: std::collections::BTreeMap<_, _> = signers
+        .iter()
+        .map(|s| {
+            (
+                s.address(),
+                GenesisAccount {
+                    balance,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    alloc.extend(system_contracts());
+    for (address, code, storage) in predeploys(FeeVaultConfig {
+        recipient: operator,
+        min_withdrawal: U256::ZERO,
+    }) {
+        let storage = storage.into_iter().filter(|(_, v)| !v.is_zero()).collect();
+        alloc.insert(
+            address,
+            GenesisAccount {
+                code: Some(code),
+                storage,
+                ..Default::default()
+            },
+        );
+    }
+    ChainConfig {
+        chain_id: L2_CHAIN_ID,
+        hardfork: Hardfork::Prague,
+        block_time: 1,
+        gas_limit: L2_GAS_LIMIT,
+        base_fee: BaseFeeConfig {
+            max_change_denominator: 250,
+            elasticity_multiplier: 6,
+            initial_base_fee: 1_000_000_000,
+        },
+        fee_recipient: SEQUENCER_FEE_VAULT,
+        genesis: GenesisConfig {
+            timestamp: genesis_time,
+            extra_data: Default::default(),
+            alloc,
+        },
+    }
+}
+
+/// Prepares the datadir: resumes what is there, or creates a new devnet on the L1 at `l1_url`.
+pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
+    let genesis_path = datadir.join("genesis.json");
+    let rollup_path = datadir.join("rollup.json");
+    let state_path = datadir.join("devnet.json");
+    let signers = signers()?;
+    let url = l1_url
+        .parse()
+        .map_err(|_| DevnetError::NotReady(format!("bad L1 url {l1_url}")))?;
+    let operator = signers[0].address();
+    let l1 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signers[0].clone()))
+        .connect_http(url);
+    if state_path.exists() && genesis_path.exists() && rollup_path.exists() {
+        let state: DevnetState = serde_json::from_slice(&std::fs::read(&state_path)?)?;
+        let code = l1
+            .get_code_at(state.contracts.portal)
+            .await
+            .map_err(|e| DevnetError::NotReady(e.to_string()))?;
+        if code.is_empty() {
+            return Err(DevnetError::NotReady(format!(
+                "the datadir {} names a Portal at {}, but the L1 has no code there (the L1 state was lost); run `sprout up --fresh`",
+                datadir.display(),
+                state.contracts.portal
+            )));
+        }
+        info!(target: "devnet", datadir = %datadir.display(), "resuming");
+        return Ok(Setup {
+            genesis_path,
+            rollup_path,
+            addresses: state.contracts,
+            accounts: accounts(&signers),
+            l2_chain_id: L2_CHAIN_ID,
+            resumed: true,
+        });
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let chain = l2_chain(&signers, now);
+    let genesis_hash = chain.genesis()?.header.hash_slow();
+    let mut deploy = L1DeployConfig::dev(operator);
+    deploy.l2_chain_id = L2_CHAIN_ID;
+    deploy.l2_block_time = chain.block_time;
+    deploy.genesis_l2_hash = genesis_hash;
+    deploy.gas_limit = L2_GAS_LIMIT;
+    deploy.starting_block_number = 0;
+    deploy.starting_timestamp = now;
+    info!(target: "devnet", "deploying the L1 contracts");
+    let addresses = deploy_l1(&l1, operator, deploy.clone()).await?;
+    let anchor = l1
+        .get_block_by_number(Default::default())
+        .await
+        .map_err(|e| DevnetError::NotReady(e.to_string()))?
+        .ok_or_else(|| DevnetError::NotReady("L1 has no head block".into()))?;
+    let rollup = RollupConfig {
+        genesis: RollupGenesis {
+            l1: BlockId {
+                hash: anchor.header.hash,
+                number: anchor.header.number,
+            },
+            l2: BlockId {
+                hash: genesis_hash,
+                number: 0,
+            },
+            l2_time: now,
+            system_config: GenesisSystemConfig {
+                batcher_addr: deploy.batcher,
+                base_fee_scalar: deploy.basefee_scalar,
+                blob_base_fee_scalar: deploy.blobbasefee_scalar,
+                gas_limit: L2_GAS_LIMIT,
+            },
+        },
+        block_time: chain.block_time,
+        max_sequencer_drift: 600,
+        seq_window_size: 3600,
+        channel_timeout: 300,
+        l1_chain_id: L1_CHAIN_ID,
+        l2_chain_id: L2_CHAIN_ID,
+        batch_inbox_address: addresses.batch_inbox,
+        deposit_contract_address: addresses.portal,
+        l1_system_config_address: addresses.system_config,
+        l2_output_oracle_address: addresses.l2_output_oracle,
+    };
+    rollup.validate_against(&chain, genesis_hash)?;
+    std::fs::write(&genesis_path, serde_json::to_vec_pretty(&chain)?)?;
+    std::fs::write(&rollup_path, serde_json::to_vec_pretty(&rollup)?)?;
+    // Written last: its presence means the devnet was set up completely.
+    std::fs::write(
+        &state_path,
+        serde_json::to_vec_pretty(&DevnetState {
+            contracts: addresses,
+        })?,
+    )?;
+    Ok(Setup {
+        genesis_path,
+        rollup_path,
+        addresses,
+        accounts: accounts(&signers),
+        l2_chain_id: L2_CHAIN_ID,
+        resumed: false,
+    })
+}
+
+/// Waits until the L2 at `url` has a block after genesis.
+pub(crate) async fn wait_for_block(url: &str, timeout: Duration) -> Result<()> {
+    let provider = ProviderBuilder::new().connect_http(
+        url.parse()
+            .map_err(|_| DevnetError::NotReady(format!("bad L2 url {url}")))?,
+    );
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(number) = provider.get_block_number().await
+            && number >= 1
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(DevnetError::NotReady(format!(
+                "the sequencer served no L2 block at {url} within {} s; see logs/sequencer.log",
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

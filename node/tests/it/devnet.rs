@@ -1,0 +1,166 @@
+//! `sprout up`: a whole devnet from one command, driven the way a user or agent would.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+use crate::harness::{npm_tool, post, quantity};
+
+struct Up {
+    child: Child,
+    info: Value,
+}
+
+impl Up {
+    fn start(datadir: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .args([
+                "up",
+                "--json",
+                "--l1.port",
+                "0",
+                "--l2.port",
+                "0",
+                "--datadir",
+            ])
+            .arg(datadir)
+            .env("SPROUT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn sprout up");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read");
+        let info: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("sprout up --json printed {line:?}: {e}"));
+        Self { child, info }
+    }
+
+    fn l1(&self) -> String {
+        self.info["l1"]["rpcUrl"].as_str().expect("l1").to_string()
+    }
+
+    fn l2(&self) -> String {
+        self.info["l2"]["rpcUrl"].as_str().expect("l2").to_string()
+    }
+
+    /// SIGTERM, and the exit status within 20 s.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sprout up did not stop within 20 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn call(url: &str, method: &str, params: Value) -> Value {
+    let (_, reply) = post(
+        url,
+        &json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string(),
+    );
+    reply["result"].clone()
+}
+
+#[test]
+fn sprout_up_deposit_with_cast_stop_and_resume() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let up = Up::start(tmp.path());
+    assert_eq!(up.info["l1"]["chainId"], 31337);
+    assert_eq!(up.info["l2"]["chainId"], 901);
+    assert_eq!(up.info["resumed"], false);
+    assert!(up.info["secondsToFirstL2Block"].as_f64().expect("seconds") > 0.0);
+    assert_eq!(call(&up.l1(), "eth_chainId", json!([])), "0x7a69");
+    assert_eq!(call(&up.l2(), "eth_chainId", json!([])), "0x385");
+    let key = up.info["accounts"][0]["privateKey"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    let portal = up.info["contracts"]["portal"]
+        .as_str()
+        .expect("portal")
+        .to_string();
+
+    // The user's flow: deposit with cast on L1, see the ETH on L2.
+    let to = "0x00000000000000000000000000000000000D0D0D";
+    let out = Command::new(npm_tool("cast"))
+        .args([
+            "send",
+            "--rpc-url",
+            &up.l1(),
+            "--private-key",
+            &key,
+            &portal,
+        ])
+        .args([
+            "depositTransaction(address,uint256,uint64,bool,bytes)",
+            to,
+            "1000000000000000000",
+            "100000",
+            "false",
+            "0x",
+        ])
+        .args(["--value", "1ether"])
+        .output()
+        .expect("cast");
+    assert!(
+        out.status.success(),
+        "cast send: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while call(&up.l2(), "eth_getBalance", json!([to, "latest"])) != "0xde0b6b3a7640000" {
+        assert!(
+            Instant::now() < deadline,
+            "the deposit did not reach L2 within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let head = quantity(&call(&up.l2(), "eth_blockNumber", json!([])));
+    let genesis = call(&up.l2(), "eth_getBlockByNumber", json!(["0x0", false]))["hash"].clone();
+    let l1 = up.l1();
+    let status = up.terminate();
+    assert!(status.success(), "sprout up exited with {status}");
+    let (code, _) = post(
+        &l1,
+        r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#,
+    );
+    assert_eq!(code, 0, "anvil still answers after sprout up stopped");
+
+    // Resume on the same datadir: same chain, same or later head, the deposit still there.
+    let up = Up::start(tmp.path());
+    assert_eq!(up.info["resumed"], true);
+    assert_eq!(
+        call(&up.l2(), "eth_getBlockByNumber", json!(["0x0", false]))["hash"],
+        genesis
+    );
+    assert!(quantity(&call(&up.l2(), "eth_blockNumber", json!([]))) >= head);
+    assert_eq!(
+        call(&up.l2(), "eth_getBalance", json!([to, "latest"])),
+        "0xde0b6b3a7640000"
+    );
+    assert!(up.terminate().success());
+}
