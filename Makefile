@@ -5,7 +5,8 @@ TESTDATA ?= ../shared/testdata/ethereum-tests/BlockchainTests
 NPM_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NPM_BIN):$(PATH)
 
-.PHONY: up dev test tools build test-rust blocktest riscv contracts contracts-test contracts-check bench fmt lint
+
+.PHONY: up dev test tools build vm-programs test-rust blocktest riscv contracts contracts-test contracts-check bench fmt lint
 
 ## up: build and run the local devnet: anvil L1 (:8546), contracts, genesis, sequencer (L2 :8545)
 up: tools
@@ -26,7 +27,11 @@ build:
 ## RISC-V build of the protocol crate, and the contracts' forge suite with its artifact check
 test: tools riscv test-rust blocktest contracts-test contracts-check
 
-test-rust:
+## vm-programs: build the fault-proof VM's riscv64 test programs (no_std Rust, own workspace)
+vm-programs:
+	fault-proof/programs/build.sh
+
+test-rust: vm-programs
 	$(CARGO) test --workspace --all-targets
 
 blocktest:

@@ -357,6 +357,28 @@ impl Chain {
         info!(target: "sequencer", "stopped");
     }
 
+    /// The rollup mode, if this chain is anchored to L1.
+    pub fn rollup(&self) -> Option<&RollupMode> {
+        self.rollup.as_ref()
+    }
+
+    /// The newest block derived from L1 data (`safe`). A dev chain has no L1, so its head is
+    /// its safe head; a rollup sequencer without a batcher has posted nothing: genesis.
+    pub fn safe_head(&self) -> Result<(Header, B256)> {
+        if self.rollup.is_none() {
+            return Ok(self.head());
+        }
+        let hash = self
+            .storage
+            .canonical_hash(0)?
+            .ok_or_else(|| NodeError::Corrupt("no genesis".into()))?;
+        let header = self
+            .storage
+            .header(&hash)?
+            .ok_or(NodeError::UnknownBlock(hash))?;
+        Ok((header, hash))
+    }
+
     /// The rollup config, in rollup mode.
     pub fn rollup_config(&self) -> Option<&sprout_protocol::rollup::RollupConfig> {
         self.rollup.as_ref().map(|r| &r.config)

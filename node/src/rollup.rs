@@ -13,7 +13,11 @@ use sprout_protocol::{
 use sprout_sequencer::origin::{OriginConfig, OriginSelector};
 use tracing::{info, warn};
 
-use crate::{NodeError, Result, l1::L1Client, storage::Storage};
+use crate::{
+    NodeError, Result,
+    l1::{L1Client, L1Header},
+    storage::Storage,
+};
 
 /// The BaseFeeVault predeploy.
 pub const BASE_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000019");
@@ -29,6 +33,8 @@ pub struct RollupMode {
     pub l1: L1Client,
     /// Origin selection.
     pub selector: OriginSelector,
+    /// The last origin header read from L1, for blocks built while L1 is unreachable.
+    last_origin: parking_lot::Mutex<Option<L1Header>>,
 }
 
 /// How the next rollup block starts.
@@ -55,7 +61,33 @@ impl RollupMode {
             config,
             l1,
             selector,
+            last_origin: parking_lot::Mutex::new(None),
         }
+    }
+
+    /// The L1 block (number, hash) and sequence number an L2 block names, from its L1-info
+    /// deposit (genesis: the rollup config's anchor). Reads only local data.
+    pub fn l1_origin(
+        &self,
+        storage: &Storage,
+        header: &Header,
+        hash: B256,
+    ) -> Result<(u64, B256, u64)> {
+        if header.number == 0 {
+            return Ok((
+                self.config.genesis.l1.number,
+                self.config.genesis.l1.hash,
+                0,
+            ));
+        }
+        let body = storage.body(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
+        let Some(SproutTx::Deposit(deposit)) = body.transaction(0)? else {
+            return Err(NodeError::Corrupt(format!(
+                "block {hash} does not start with the L1-info deposit"
+            )));
+        };
+        let info = L1BlockInfo::from_ecotone_calldata(&deposit.input)?;
+        Ok((info.number, info.hash, info.sequence_number))
     }
 
     /// The L1 origin (and its sequence number) of an L2 block, read from its L1-info deposit.
@@ -120,17 +152,22 @@ impl RollupMode {
             warn!(target: "sequencer", origin = decision.origin.number, "L1 unreachable; keeping the current origin");
         }
         let handle = tokio::runtime::Handle::current();
-        let origin = handle
-            .block_on(self.l1.header(decision.origin.number))
-            .ok()
-            .flatten()
-            .filter(|h| h.block.hash == decision.origin.hash);
+        let cached = *self.last_origin.lock();
+        let origin = match cached.filter(|h| h.block.hash == decision.origin.hash) {
+            Some(header) => Some(header),
+            None => handle
+                .block_on(self.l1.header(decision.origin.number))
+                .ok()
+                .flatten()
+                .filter(|h| h.block.hash == decision.origin.hash),
+        };
         let Some(origin) = origin else {
             return Err(NodeError::L1(format!(
                 "cannot read the header of L1 origin {}",
                 decision.origin.number
             )));
         };
+        *self.last_origin.lock() = Some(origin);
         let system = self.config.genesis.system_config;
         let info = L1BlockInfo {
             number: origin.block.number,

@@ -289,10 +289,10 @@ impl<R: StateReader> BlockBuilder<R> {
         env: &TxEnv,
         info: L1BlockInfo,
     ) -> core::result::Result<L1FeeCharged, ApplyError> {
-        let raw = tx.tx.encoded_2718();
+        let gas_used = L1BlockInfo::l1_gas_used(&tx.tx.unsigned_encoding());
         let charged = L1FeeCharged {
-            fee: info.l1_fee(&raw),
-            gas_used: L1BlockInfo::l1_gas_used(&raw),
+            fee: info.l1_fee(gas_used),
+            gas_used,
             gas_price: info.base_fee,
             blob_base_fee: info.blob_base_fee,
             base_fee_scalar: info.base_fee_scalar,
@@ -852,7 +852,9 @@ mod tests {
             l1_fee_vault: address!("0x420000000000000000000000000000000000001a"),
         };
         let tx = transfer(&signer, 0, 1);
-        let expected_l1_fee = l1_info.l1_fee(&tx.tx.encoded_2718());
+        let expected_l1_fee = l1_info.l1_fee(crate::l1_info::L1BlockInfo::l1_gas_used(
+            &tx.tx.unsigned_encoding(),
+        ));
         assert!(expected_l1_fee > U256::ZERO);
         let reader = TrieState::new(genesis.state_root, &db);
         let mut builder = executor.builder(&genesis, inputs, reader).expect("builder");

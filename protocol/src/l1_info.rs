@@ -15,6 +15,8 @@ pub const L1_BLOCK_ADDRESS: Address = address!("0x420000000000000000000000000000
 pub const SET_L1_BLOCK_VALUES_ECOTONE: [u8; 4] = [0x44, 0x0a, 0x5e, 0x20];
 /// Gas limit of the L1-info deposit (OP's Regolith system-tx gas).
 pub const L1_INFO_DEPOSIT_GAS: u64 = 1_000_000;
+/// L1 gas counted for a signature: 68 non-zero bytes (the GasPriceOracle's constant).
+pub const SIGNATURE_L1_GAS: u64 = 68 * 16;
 /// Length of the Ecotone calldata: selector plus 160 bytes of packed values.
 pub const ECOTONE_CALLDATA_LEN: usize = 4 + 160;
 
@@ -120,17 +122,23 @@ impl L1BlockInfo {
         }
     }
 
-    /// Ecotone's L1 data gas of `tx` (its full EIP-2718 bytes): 4 per zero byte, 16 per other.
-    pub fn l1_gas_used(tx: &[u8]) -> u64 {
-        tx.iter().map(|b| if *b == 0 { 4u64 } else { 16 }).sum()
+    /// L1 data gas of a transaction, as the GasPriceOracle's `getL1GasUsed` computes it: 4 per
+    /// zero byte and 16 per other byte of the *unsigned* EIP-2718 encoding, plus 68 non-zero
+    /// bytes for the signature. Charging on exactly this makes `getL1Fee` equal the charge.
+    pub fn l1_gas_used(unsigned_tx: &[u8]) -> u64 {
+        let data: u64 = unsigned_tx
+            .iter()
+            .map(|b| if *b == 0 { 4u64 } else { 16 })
+            .sum();
+        data + SIGNATURE_L1_GAS
     }
 
-    /// Ecotone's L1 data fee of `tx`:
+    /// Ecotone's L1 data fee for `l1_gas_used`:
     /// `l1GasUsed * (16 * baseFeeScalar * l1BaseFee + blobBaseFeeScalar * blobBaseFee) / 16e6`.
-    pub fn l1_fee(&self, tx: &[u8]) -> U256 {
+    pub fn l1_fee(&self, l1_gas_used: u64) -> U256 {
         let scaled = U256::from(16u64 * self.base_fee_scalar as u64).saturating_mul(self.base_fee)
             + U256::from(self.blob_base_fee_scalar).saturating_mul(self.blob_base_fee);
-        U256::from(Self::l1_gas_used(tx)).saturating_mul(scaled) / U256::from(16_000_000u64)
+        U256::from(l1_gas_used).saturating_mul(scaled) / U256::from(16_000_000u64)
     }
 }
 
@@ -181,13 +189,13 @@ mod tests {
 
     #[test]
     fn l1_fee_worked_example() {
-        // 100 bytes: 40 zero, 60 non-zero -> 40*4 + 60*16 = 1120 L1 gas.
+        // 100 bytes: 40 zero, 60 non-zero -> 40*4 + 60*16 = 1120, plus 68*16 = 1088 -> 2208.
         let mut tx = vec![0u8; 40];
         tx.extend(vec![1u8; 60]);
-        assert_eq!(L1BlockInfo::l1_gas_used(&tx), 1120);
+        assert_eq!(L1BlockInfo::l1_gas_used(&tx), 2208);
         // scaled = 16*1368*7e9 + 810949*1 = 153_216_000_810_949
-        // fee = 1120 * 153_216_000_810_949 / 16e6 = 10_725_120_056 (floor)
-        assert_eq!(info().l1_fee(&tx), U256::from(10_725_120_056u64));
+        // fee = 2208 * 153_216_000_810_949 / 16e6 = 21_143_808_111 (floor)
+        assert_eq!(info().l1_fee(2208), U256::from(21_143_808_111u64));
     }
 
     proptest! {

@@ -156,6 +156,22 @@ impl SproutTx {
         }
     }
 
+    /// The encoding a signature covers (`type || rlp(fields)`, the EIP-155 form for legacy);
+    /// for deposits, which are unsigned, the full encoding.
+    pub fn unsigned_encoding(&self) -> Vec<u8> {
+        use alloy_consensus::SignableTransaction;
+        let mut out = Vec::new();
+        match self {
+            Self::Ethereum(TxEnvelope::Legacy(tx)) => tx.tx().encode_for_signing(&mut out),
+            Self::Ethereum(TxEnvelope::Eip2930(tx)) => tx.tx().encode_for_signing(&mut out),
+            Self::Ethereum(TxEnvelope::Eip1559(tx)) => tx.tx().encode_for_signing(&mut out),
+            Self::Ethereum(TxEnvelope::Eip4844(tx)) => tx.tx().encode_for_signing(&mut out),
+            Self::Ethereum(TxEnvelope::Eip7702(tx)) => tx.tx().encode_for_signing(&mut out),
+            Self::Deposit(tx) => out = tx.encoded_2718(),
+        }
+        out
+    }
+
     /// Decodes canonical EIP-2718 bytes; every byte must be consumed.
     pub fn decode_2718_exact(bytes: &[u8]) -> Result<Self> {
         let mut buf = bytes;

@@ -72,10 +72,12 @@ impl RpcContext {
             }
             BlockId::Number(tag) => {
                 let number = match tag {
-                    BlockNumberOrTag::Latest
-                    | BlockNumberOrTag::Pending
-                    | BlockNumberOrTag::Safe
-                    | BlockNumberOrTag::Finalized => return Ok(self.chain.head()),
+                    BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => {
+                        return Ok(self.chain.head());
+                    }
+                    BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized => {
+                        return Ok(self.chain.safe_head()?);
+                    }
                     BlockNumberOrTag::Earliest => 0,
                     BlockNumberOrTag::Number(n) => n,
                 };
@@ -345,6 +347,60 @@ impl RpcContext {
         }))
     }
 
+    fn l2_ref(&self, header: &Header, hash: B256) -> RpcResult<Value> {
+        let rollup = self
+            .chain
+            .rollup()
+            .ok_or_else(|| RpcError::Server("not a rollup".into()))?;
+        let (number, l1_hash, seq) = rollup.l1_origin(self.chain.storage(), header, hash)?;
+        Ok(json!({
+            "hash": hash,
+            "number": header.number,
+            "parentHash": header.parent_hash,
+            "timestamp": header.timestamp,
+            "l1origin": { "hash": l1_hash, "number": number },
+            "sequenceNumber": seq,
+        }))
+    }
+
+    /// `optimism_syncStatus`: the L1 and L2 heads this node knows. Until batches are derived
+    /// from L1 (the batcher comes next), nothing is safe or finalized past genesis.
+    fn sync_status(&self) -> RpcResult<Value> {
+        let Some(rollup) = self.chain.rollup() else {
+            return Err(RpcError::Server(
+                "this node runs a dev chain, not a rollup: it has no sync status".to_string(),
+            ));
+        };
+        let (head, head_hash) = self.chain.head();
+        let (safe, safe_hash) = self.chain.safe_head()?;
+        let unsafe_l2 = self.l2_ref(&head, head_hash)?;
+        let safe_l2 = self.l2_ref(&safe, safe_hash)?;
+        let l1_ref = |number: u64| -> RpcResult<Value> {
+            let handle = tokio::runtime::Handle::current();
+            match handle.block_on(rollup.l1.header(number)) {
+                Ok(Some(h)) => Ok(json!({
+                    "hash": h.block.hash, "number": h.block.number,
+                    "parentHash": h.block.parent_hash, "timestamp": h.block.timestamp,
+                })),
+                _ => Ok(Value::Null),
+            }
+        };
+        let head_l1 = match tokio::runtime::Handle::current().block_on(rollup.l1.head_ref()) {
+            Ok(h) => {
+                json!({ "hash": h.hash, "number": h.number, "parentHash": h.parent_hash, "timestamp": h.timestamp })
+            }
+            Err(_) => Value::Null,
+        };
+        let current_l1 = l1_ref(unsafe_l2["l1origin"]["number"].as_u64().unwrap_or_default())?;
+        Ok(json!({
+            "current_l1": current_l1,
+            "head_l1": head_l1,
+            "unsafe_l2": unsafe_l2,
+            "safe_l2": safe_l2,
+            "finalized_l2": safe_l2,
+        }))
+    }
+
     fn txpool_content(&self) -> Value {
         let content = self.chain.pool().content();
         let group = |set: &std::collections::BTreeMap<
@@ -535,6 +591,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             )),
         }
     })?;
+    module.register_blocking_method("optimism_syncStatus", |_, ctx, _| ctx.sync_status())?;
     module.register_method("txpool_content", |_, ctx, _| -> RpcResult<Value> {
         Ok(ctx.txpool_content())
     })?;

@@ -172,7 +172,10 @@ pub fn receipt_json(
         })
         .collect();
     let contract_address = match tx.kind() {
-        alloy_primitives::TxKind::Create => Some(from.create(tx.nonce())),
+        // A deposit has no nonce field: its sender's nonce is the receipt's depositNonce.
+        alloy_primitives::TxKind::Create => {
+            Some(from.create(receipt.deposit_nonce.unwrap_or_else(|| tx.nonce())))
+        }
         alloy_primitives::TxKind::Call(_) => None,
     };
     let mut value = json!({

@@ -1,174 +1,508 @@
-//! Rollup mode against a real anvil L1: L1-info deposits, and an L1 deposit arriving on L2.
+//! Rollup mode against a real anvil L1: deposits of every kind, L1-info, fees, the drift rule
+//! while L1 is frozen, and an L1 outage.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alloy::{
     network::EthereumWallet,
-    primitives::{B256, Bytes, U256, address},
-    providers::{Provider, ProviderBuilder},
+    primitives::{Address, B256, Bytes, U256, address},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    sol_types::SolCall,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 use sprout_contracts::{
-    FeeVaultConfig, L1DeployConfig, Portal, deploy_l1, predeploys, predeploys::SEQUENCER_FEE_VAULT,
+    FeeVaultConfig, L1Addresses, L1DeployConfig, Portal, deploy_l1, predeploys,
+    predeploys::{BASE_FEE_VAULT, L1_FEE_VAULT, SEQUENCER_FEE_VAULT},
 };
 use sprout_protocol::{
     GenesisAccount,
     deposit::decode_deposit_log,
     rollup::{BlockId, GenesisSystemConfig, RollupConfig, RollupGenesis},
+    tx::SproutTx,
 };
 
-use crate::harness::{Node, dev_signer};
+use crate::{
+    anvil::Anvil,
+    harness::{Node, dev_signer, quantity, sign_1559},
+};
+
+/// An L2 contract that stores 1 in slot 0.
+const STORE_ONE: Address = address!("0x0000000000000000000000000000000000005701");
+/// An L2 contract that always reverts.
+const REVERTER: Address = address!("0x0000000000000000000000000000000000005702");
+const ONE_ETH: u128 = 1_000_000_000_000_000_000;
+
+struct RollupNet {
+    anvil: Option<Anvil>,
+    l1: DynProvider,
+    addresses: L1Addresses,
+    operator: Address,
+    node: Node,
+    _dir: tempfile::TempDir,
+}
+
+impl RollupNet {
+    async fn start(max_sequencer_drift: u64) -> Self {
+        let anvil = Anvil::start().await;
+        let signer = dev_signer(0);
+        let operator = signer.address();
+        let l1 = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(anvil.url.clone())
+            .erased();
+        let deploy = L1DeployConfig::dev(operator);
+        let addresses = deploy_l1(&l1, operator, deploy.clone())
+            .await
+            .expect("deploy");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        let mut chain = sprout_node::dev::dev_chain_config(901, 1, 30_000_000).expect("dev config");
+        chain.genesis.timestamp = now;
+        chain.fee_recipient = SEQUENCER_FEE_VAULT;
+        for (address, code, storage) in predeploys(FeeVaultConfig {
+            recipient: operator,
+            min_withdrawal: U256::ZERO,
+        }) {
+            let storage = storage.into_iter().filter(|(_, v)| !v.is_zero()).collect();
+            chain.genesis.alloc.insert(
+                address,
+                GenesisAccount {
+                    code: Some(code),
+                    storage,
+                    ..Default::default()
+                },
+            );
+        }
+        for (address, code) in [
+            (STORE_ONE, &[0x60, 0x01, 0x60, 0x00, 0x55][..]),
+            (REVERTER, &[0x60, 0x00, 0x60, 0x00, 0xfd][..]),
+        ] {
+            chain.genesis.alloc.insert(
+                address,
+                GenesisAccount {
+                    code: Some(Bytes::copy_from_slice(code)),
+                    ..Default::default()
+                },
+            );
+        }
+        let genesis_hash = chain.genesis().expect("genesis").header.hash_slow();
+        let head = l1
+            .get_block_by_number(Default::default())
+            .await
+            .expect("rpc")
+            .expect("head");
+        let rollup = RollupConfig {
+            genesis: RollupGenesis {
+                l1: BlockId {
+                    hash: head.header.hash,
+                    number: head.header.number,
+                },
+                l2: BlockId {
+                    hash: genesis_hash,
+                    number: 0,
+                },
+                l2_time: now,
+                system_config: GenesisSystemConfig {
+                    batcher_addr: operator,
+                    base_fee_scalar: deploy.basefee_scalar,
+                    blob_base_fee_scalar: deploy.blobbasefee_scalar,
+                    gas_limit: 30_000_000,
+                },
+            },
+            block_time: 1,
+            max_sequencer_drift,
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            l1_chain_id: 31337,
+            l2_chain_id: 901,
+            batch_inbox_address: addresses.batch_inbox,
+            deposit_contract_address: addresses.portal,
+            l1_system_config_address: addresses.system_config,
+            l2_output_oracle_address: addresses.l2_output_oracle,
+        };
+        let dir = tempfile::tempdir().expect("tmp");
+        let chain_path = dir.path().join("genesis.json");
+        let rollup_path = dir.path().join("rollup.json");
+        std::fs::write(
+            &chain_path,
+            serde_json::to_vec_pretty(&chain).expect("json"),
+        )
+        .expect("write");
+        std::fs::write(
+            &rollup_path,
+            serde_json::to_vec_pretty(&rollup).expect("json"),
+        )
+        .expect("write");
+        let node = Node::spawn(&[
+            "--chain".into(),
+            chain_path.display().to_string(),
+            "--rollup".into(),
+            rollup_path.display().to_string(),
+            "--l1.rpc-url".into(),
+            anvil.url.to_string(),
+            "--l1.confirmations".into(),
+            "0".into(),
+            "--datadir".into(),
+            dir.path().join("data").display().to_string(),
+        ]);
+        node.wait_for_block(1);
+        Self {
+            anvil: Some(anvil),
+            l1,
+            addresses,
+            operator,
+            node,
+            _dir: dir,
+        }
+    }
+
+    /// Sends an L1 transaction and returns the L2 hash of the deposit it emitted.
+    async fn deposit(&self, tx: alloy::rpc::types::TransactionRequest) -> B256 {
+        let receipt = self
+            .l1
+            .send_transaction(tx)
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        assert!(receipt.status(), "L1 transaction reverted");
+        let log = receipt
+            .inner
+            .logs()
+            .iter()
+            .find(|l| l.address() == self.addresses.portal)
+            .expect("a TransactionDeposited log");
+        let deposit = decode_deposit_log(
+            &log.inner,
+            receipt.block_hash.expect("hash"),
+            log.log_index.expect("index"),
+        )
+        .expect("decodes");
+        SproutTx::Deposit(deposit).hash()
+    }
+
+    fn l2_receipt(&self, hash: B256) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let receipt = self.node.call("eth_getTransactionReceipt", json!([hash]));
+            if !receipt.is_null() {
+                return receipt;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "deposit {hash} did not reach L2 within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn portal_call(
+        &self,
+        to: Address,
+        value: u128,
+        gas: u64,
+        creation: bool,
+        data: Bytes,
+        mint: u128,
+    ) -> alloy::rpc::types::TransactionRequest {
+        let call = Portal::depositTransactionCall {
+            _to: to,
+            _value: U256::from(value),
+            _gasLimit: gas,
+            _isCreation: creation,
+            _data: data,
+        };
+        alloy::rpc::types::TransactionRequest::default()
+            .to(self.addresses.portal)
+            .value(U256::from(mint))
+            .input(Bytes::from(call.abi_encode()).into())
+    }
+}
+
+fn balance(node: &Node, who: Address, block: &str) -> U256 {
+    serde_json::from_value(node.call("eth_getBalance", json!([who, block]))).expect("balance")
+}
 
 #[tokio::test(flavor = "multi_thread")]
-async fn l1_deposit_arrives_on_l2_after_its_epoch() {
-    let anvil = crate::anvil::Anvil::start().await;
-    let signer = dev_signer(0);
-    let operator = signer.address();
-    let l1 = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(signer))
-        .connect_http(anvil.url.clone());
-    let deploy = L1DeployConfig::dev(operator);
-    let addresses = deploy_l1(&l1, operator, deploy.clone())
-        .await
-        .expect("deploy");
-
-    // L2 genesis: the dev accounts plus the predeploys; fees to the sequencer fee vault.
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("time")
-        .as_secs();
-    let mut chain = sprout_node::dev::dev_chain_config(901, 1, 30_000_000).expect("dev config");
-    chain.genesis.timestamp = now;
-    chain.fee_recipient = SEQUENCER_FEE_VAULT;
-    for (address, code, storage) in predeploys(FeeVaultConfig {
-        recipient: operator,
-        min_withdrawal: U256::ZERO,
-    }) {
-        let storage = storage.into_iter().filter(|(_, v)| !v.is_zero()).collect();
-        chain.genesis.alloc.insert(
-            address,
-            GenesisAccount {
-                code: Some(code),
-                storage,
-                ..Default::default()
-            },
-        );
-    }
-    let genesis_hash = chain.genesis().expect("genesis").header.hash_slow();
-    let head = l1
-        .get_block_by_number(Default::default())
-        .await
-        .expect("rpc")
-        .expect("head");
-    let rollup = RollupConfig {
-        genesis: RollupGenesis {
-            l1: BlockId {
-                hash: head.header.hash,
-                number: head.header.number,
-            },
-            l2: BlockId {
-                hash: genesis_hash,
-                number: 0,
-            },
-            l2_time: now,
-            system_config: GenesisSystemConfig {
-                batcher_addr: operator,
-                base_fee_scalar: deploy.basefee_scalar,
-                blob_base_fee_scalar: deploy.blobbasefee_scalar,
-                gas_limit: 30_000_000,
-            },
-        },
-        block_time: 1,
-        max_sequencer_drift: 600,
-        seq_window_size: 3600,
-        channel_timeout: 300,
-        l1_chain_id: 31337,
-        l2_chain_id: 901,
-        batch_inbox_address: addresses.batch_inbox,
-        deposit_contract_address: addresses.portal,
-        l1_system_config_address: addresses.system_config,
-        l2_output_oracle_address: addresses.l2_output_oracle,
-    };
-    let dir = tempfile::tempdir().expect("tmp");
-    let chain_path = dir.path().join("genesis.json");
-    let rollup_path = dir.path().join("rollup.json");
-    std::fs::write(
-        &chain_path,
-        serde_json::to_vec_pretty(&chain).expect("json"),
-    )
-    .expect("write");
-    std::fs::write(
-        &rollup_path,
-        serde_json::to_vec_pretty(&rollup).expect("json"),
-    )
-    .expect("write");
-    let node = Node::spawn(&[
-        "--chain".into(),
-        chain_path.display().to_string(),
-        "--rollup".into(),
-        rollup_path.display().to_string(),
-        "--l1.rpc-url".into(),
-        anvil.url.to_string(),
-        "--l1.confirmations".into(),
-        "0".into(),
-        "--datadir".into(),
-        dir.path().join("data").display().to_string(),
-    ]);
-    node.wait_for_block(1);
+async fn deposits_of_every_kind_execute_per_the_spec() {
+    let net = RollupNet::start(600).await;
     assert_eq!(
-        node.call("optimism_rollupConfig", json!([]))["l2_chain_id"],
+        net.node.call("optimism_rollupConfig", json!([]))["l2_chain_id"],
         901
     );
-
-    // Every block starts with the L1-info deposit to L1Block.
-    let block = node.call("eth_getBlockByNumber", json!(["0x1", true]));
-    let first = &block["transactions"][0];
-    assert_eq!(first["type"], "0x7e");
+    let block = net.node.call("eth_getBlockByNumber", json!(["0x1", true]));
     assert_eq!(
-        first["to"].as_str().map(str::to_lowercase).as_deref(),
-        Some("0x4200000000000000000000000000000000000015")
+        block["transactions"][0]["type"], "0x7e",
+        "blocks start with the L1-info deposit"
     );
 
-    // Deposit 1 ETH on L1 to alice; it must appear on L2.
+    // 1. ETH from an EOA: mint 1 ETH to the sender, which sends 0.25 ETH on to alice.
     let alice = address!("0x00000000000000000000000000000000000a11ce");
-    let one_eth = U256::from(10u128.pow(18));
-    let receipt = Portal::new(addresses.portal, &l1)
-        .depositTransaction(alice, one_eth, 100_000, false, Bytes::new())
-        .value(one_eth)
-        .send()
+    let hash = net
+        .deposit(net.portal_call(alice, ONE_ETH / 4, 100_000, false, Bytes::new(), ONE_ETH))
+        .await;
+    let receipt = net.l2_receipt(hash);
+    assert_eq!(receipt["status"], "0x1");
+    assert_eq!(receipt["depositNonce"], "0x0");
+    let tx = net.node.call("eth_getTransactionByHash", json!([hash]));
+    assert_eq!(tx["type"], "0x7e");
+    assert_eq!(tx["mint"], json!(U256::from(ONE_ETH)));
+    assert_eq!(
+        tx["from"].as_str().map(str::to_lowercase),
+        Some(net.operator.to_string().to_lowercase())
+    );
+    assert_eq!(balance(&net.node, alice, "latest"), U256::from(ONE_ETH / 4));
+
+    // 2. From an L1 contract: the sender is aliased (+0x1111…1111).
+    let forwarder = address!("0x000000000000000000000000000000000000c411");
+    let mut code = vec![
+        0x36, 0x60, 0x00, 0x60, 0x00, 0x37, 0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00, 0x34, 0x73,
+    ];
+    code.extend_from_slice(net.addresses.portal.as_slice());
+    code.extend_from_slice(&[0x5a, 0xf1, 0x00]);
+    net.l1
+        .raw_request::<_, ()>("anvil_setCode".into(), (forwarder, Bytes::from(code)))
         .await
-        .expect("send")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    let log = &receipt.inner.logs()[0];
-    let deposit = decode_deposit_log(
-        &log.inner,
-        receipt.block_hash.expect("hash"),
-        log.log_index.expect("index"),
+        .expect("set code");
+    let call = Portal::depositTransactionCall {
+        _to: alice,
+        _value: U256::ZERO,
+        _gasLimit: 100_000,
+        _isCreation: false,
+        _data: Bytes::new(),
+    };
+    // An explicit gas limit: the forwarder succeeds even when its inner call fails, so an
+    // estimate would be too low for the Portal call.
+    let via_contract = alloy::rpc::types::TransactionRequest::default()
+        .gas_limit(500_000)
+        .to(forwarder)
+        .value(U256::from(ONE_ETH))
+        .input(Bytes::from(call.abi_encode()).into());
+    let hash = net.deposit(via_contract).await;
+    net.l2_receipt(hash);
+    let tx = net.node.call("eth_getTransactionByHash", json!([hash]));
+    let aliased = Address::from(
+        U256::from_be_slice(forwarder.as_slice())
+            .wrapping_add(U256::from_be_slice(
+                address!("0x1111000000000000000000000000000000001111").as_slice(),
+            ))
+            .to_be_bytes::<32>()[12..]
+            .try_into()
+            .unwrap_or([0u8; 20]),
+    );
+    net.l2_receipt(hash);
+    assert_eq!(
+        tx["from"].as_str().map(str::to_lowercase),
+        Some(aliased.to_string().to_lowercase())
+    );
+    assert_eq!(balance(&net.node, aliased, "latest"), U256::from(ONE_ETH));
+
+    // 3. A deposit that calls an L2 contract.
+    let hash = net
+        .deposit(net.portal_call(STORE_ONE, 0, 100_000, false, Bytes::new(), 0))
+        .await;
+    assert_eq!(net.l2_receipt(hash)["status"], "0x1");
+    assert_eq!(
+        net.node
+            .call("eth_getStorageAt", json!([STORE_ONE, "0x0", "latest"])),
+        json!(B256::with_last_byte(1))
+    );
+
+    // 4. A deposit whose L2 call reverts: the mint stays, the nonce is bumped, gas = limit.
+    let nonce_before = quantity(
+        &net.node
+            .call("eth_getTransactionCount", json!([net.operator, "latest"])),
+    );
+    let before = balance(&net.node, net.operator, "latest");
+    let hash = net
+        .deposit(net.portal_call(REVERTER, 0, 100_000, false, Bytes::new(), ONE_ETH))
+        .await;
+    let receipt = net.l2_receipt(hash);
+    assert_eq!(receipt["status"], "0x0");
+    assert_eq!(quantity(&receipt["gasUsed"]), 100_000);
+    assert_eq!(
+        balance(&net.node, net.operator, "latest"),
+        before + U256::from(ONE_ETH)
+    );
+    assert_eq!(
+        quantity(
+            &net.node
+                .call("eth_getTransactionCount", json!([net.operator, "latest"]))
+        ),
+        nonce_before + 1
+    );
+
+    // 5. Contract creation by deposit.
+    let init = Bytes::from_static(&[
+        0x60, 0x05, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x05, 0x60, 0x00, 0xf3, 0x60, 0x01, 0x60,
+        0x00, 0x55,
+    ]);
+    let hash = net
+        .deposit(net.portal_call(Address::ZERO, 0, 200_000, true, init, 0))
+        .await;
+    let receipt = net.l2_receipt(hash);
+    assert_eq!(receipt["status"], "0x1");
+    let created: Address =
+        serde_json::from_value(receipt["contractAddress"].clone()).expect("address");
+    assert_eq!(
+        net.node.call("eth_getCode", json!([created, "latest"])),
+        "0x6001600055"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn l1_info_fees_and_vaults_match_the_chain() {
+    let net = RollupNet::start(600).await;
+    // A user transaction in a rollup block pays the L1 data fee.
+    let key = dev_signer(3);
+    let raw = sign_1559(
+        &key,
+        0,
+        Some(address!("0x000000000000000000000000000000000000dEaD")),
+        U256::from(1),
+        21_000,
+        10_000_000_000,
+        1_000_000,
+        Bytes::new(),
+    );
+    let hash: B256 = serde_json::from_value(
+        net.node
+            .call("eth_sendRawTransaction", json!([raw.clone()])),
     )
-    .expect("decodes");
-    let deposit_hash = sprout_protocol::tx::SproutTx::Deposit(deposit).hash();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    .expect("hash");
+    let receipt = net.node.receipt(hash);
+    let l1_fee: U256 = serde_json::from_value(receipt["l1Fee"].clone()).expect("l1Fee");
+    assert!(l1_fee > U256::ZERO);
+    let block = receipt["blockNumber"].as_str().expect("number").to_string();
+    // GasPriceOracle.getL1Fee(unsigned tx) at that block equals the charge.
+    let unsigned = SproutTx::decode_2718_exact(&raw)
+        .expect("decodes")
+        .unsigned_encoding();
+    let get_l1_fee = sprout_contracts::GasPriceOracle::getL1FeeCall {
+        _data: Bytes::from(unsigned),
+    }
+    .abi_encode();
+    let quoted = net.node.call("eth_call", json!([{ "to": "0x420000000000000000000000000000000000000F", "data": Bytes::from(get_l1_fee) }, block]));
+    let quoted: B256 = serde_json::from_value(quoted).expect("word");
+    assert_eq!(U256::from_be_bytes(quoted.0), l1_fee);
+
+    // The vaults received exactly the block's parts.
+    let number = quantity(&receipt["blockNumber"]);
+    let parent = format!("{:#x}", number - 1);
+    let receipts = net.node.call("eth_getBlockReceipts", json!([block]));
+    let header = net.node.call("eth_getBlockByNumber", json!([block, false]));
+    let base_fee = U256::from(quantity(&header["baseFeePerGas"]));
+    let (mut l1_sum, mut base_sum, mut tip_sum) = (U256::ZERO, U256::ZERO, U256::ZERO);
+    for r in receipts.as_array().expect("receipts") {
+        if r["type"] == "0x7e" {
+            continue;
+        }
+        let gas = U256::from(quantity(&r["gasUsed"]));
+        let price: U256 = serde_json::from_value(r["effectiveGasPrice"].clone()).expect("price");
+        l1_sum += serde_json::from_value::<U256>(r["l1Fee"].clone()).expect("l1Fee");
+        base_sum += gas * base_fee;
+        tip_sum += gas * (price - base_fee);
+    }
+    let delta = |vault| balance(&net.node, vault, &block) - balance(&net.node, vault, &parent);
+    assert_eq!(delta(L1_FEE_VAULT), l1_sum);
+    assert_eq!(delta(BASE_FEE_VAULT), base_sum);
+    assert_eq!(delta(SEQUENCER_FEE_VAULT), tip_sum);
+
+    // L1Block holds the origin's header values.
+    let word = |selector: &str| -> U256 {
+        let out = net.node.call("eth_call", json!([{ "to": "0x4200000000000000000000000000000000000015", "data": selector }, block]));
+        U256::from_be_bytes(serde_json::from_value::<B256>(out).expect("word").0)
+    };
+    let origin_number = word("0x8381f58a"); // number()
+    let origin = net
+        .l1
+        .get_block_by_number(origin_number.to::<u64>().into())
+        .await
+        .expect("rpc")
+        .expect("origin");
+    assert_eq!(word("0xb80777ea"), U256::from(origin.header.timestamp)); // timestamp()
+    assert_eq!(
+        word("0x5cf24969"),
+        U256::from(origin.header.base_fee_per_gas.unwrap_or_default())
+    ); // basefee()
+    assert_eq!(B256::from(word("0x09bd5a60")), origin.header.hash); // hash()
+    let status = net.node.call("optimism_syncStatus", json!([]));
+    assert_eq!(
+        status["unsafe_l2"]["number"].as_u64().map(|n| n >= number),
+        Some(true)
+    );
+    assert!(status["head_l1"]["number"].is_u64());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_origin_advances_one_epoch_at_a_time_and_the_drift_holds_while_l1_is_frozen() {
+    // anvil mines only on transactions here, so L1 is frozen unless we send one.
+    let mut net = RollupNet::start(3).await;
+    let key = dev_signer(4);
+    // Wait until the head is past the drift of its origin: blocks now carry no user transactions.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let balance = node.call("eth_getBalance", json!([alice, "latest"]));
-        if balance == json!(one_eth) {
+        let status = net.node.call("optimism_syncStatus", json!([]));
+        let l2_time = status["unsafe_l2"]["timestamp"].as_u64().expect("time");
+        let origin = status["current_l1"]["timestamp"].as_u64().expect("time");
+        if l2_time > origin + 3 {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the deposit did not reach L2 within 60 s (balance {balance})"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(Instant::now() < deadline, "L2 never passed the drift");
+        std::thread::sleep(Duration::from_millis(200));
     }
-    let tx = node.call("eth_getTransactionByHash", json!([deposit_hash]));
-    assert_eq!(tx["type"], "0x7e");
-    assert_eq!(tx["mint"], json!(one_eth));
-    let l2_receipt = node.call("eth_getTransactionReceipt", json!([deposit_hash]));
-    assert_eq!(l2_receipt["status"], "0x1");
-    assert!(l2_receipt["depositNonce"].is_string());
-    // L1Block knows the epoch: number() >= the deposit's L1 block.
-    let number = node.call("eth_call", json!([{ "to": "0x4200000000000000000000000000000000000015", "data": "0x8381f58a" }, "latest"]));
-    let number: B256 = serde_json::from_value(number).expect("word");
-    assert!(U256::from_be_bytes(number.0) >= U256::from(receipt.block_number.expect("number")));
+    let raw = sign_1559(
+        &key,
+        0,
+        Some(address!("0x000000000000000000000000000000000000dEaD")),
+        U256::from(1),
+        21_000,
+        10_000_000_000,
+        1_000_000,
+        Bytes::new(),
+    );
+    let hash: B256 = serde_json::from_value(net.node.call("eth_sendRawTransaction", json!([raw])))
+        .expect("hash");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        net.node
+            .call("eth_getTransactionReceipt", json!([hash]))
+            .is_null(),
+        "included past the drift"
+    );
+    // L1 moves: the origin advances (one epoch per block) and the transaction is included.
+    net.l1
+        .raw_request::<_, ()>("anvil_mine".into(), (3u64,))
+        .await
+        .expect("mine");
+    let receipt = net.node.receipt(hash);
+    assert_eq!(receipt["status"], "0x1");
+    // Origins along the chain never go backwards and never skip.
+    let head = quantity(&net.node.call("eth_blockNumber", json!([])));
+    let mut last: Option<u64> = None;
+    for n in 1..=head {
+        let block = net
+            .node
+            .call("eth_getBlockByNumber", json!([format!("{n:#x}"), true]));
+        let input = block["transactions"][0]["input"]
+            .as_str()
+            .expect("input")
+            .to_string();
+        let origin = u64::from_str_radix(&input[2 + 56..2 + 72], 16).expect("number");
+        if let Some(prev) = last {
+            assert!(
+                origin == prev || origin == prev + 1,
+                "origin moved from {prev} to {origin} at block {n}"
+            );
+        }
+        last = Some(origin);
+    }
+
+    // L1 outage: the sequencer keeps producing on its origin.
+    drop(net.anvil.take());
+    let before = net.node.block_number();
+    net.node.wait_for_block(before + 2);
 }
