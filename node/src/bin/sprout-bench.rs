@@ -51,8 +51,8 @@ struct Args {
     /// Concurrent HTTP connections submitting.
     #[arg(long = "e2e.connections", default_value_t = 4)]
     connections: usize,
-    /// Most transactions in flight (submitted, not yet in a block); Sprout's pool holds 25,000.
-    #[arg(long = "e2e.window", default_value_t = 18_000)]
+    /// Most transactions in flight (submitted, not yet in a block); Sprout's pool holds 220,000.
+    #[arg(long = "e2e.window", default_value_t = 40_000)]
     window: usize,
     /// Skip the in-process executor figures.
     #[arg(long)]
