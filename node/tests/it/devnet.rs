@@ -86,7 +86,7 @@ fn call(url: &str, method: &str, params: Value) -> Value {
 }
 
 #[test]
-fn sprout_up_deposit_with_cast_stop_and_resume() {
+fn sprout_up_deposit_with_cast_crash_restart_stop_and_resume() {
     let tmp = tempfile::tempdir().expect("tmp");
     let up = Up::start(tmp.path());
     assert_eq!(up.info["l1"]["chainId"], 31337);
@@ -136,6 +136,30 @@ fn sprout_up_deposit_with_cast_stop_and_resume() {
         assert!(
             Instant::now() < deadline,
             "the deposit did not reach L2 within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // A crashed sequencer (SIGKILL) is restarted and the chain goes on.
+    let out = Command::new("pgrep")
+        .args(["-P", &up.child.id().to_string(), "-f", "node --chain"])
+        .output()
+        .expect("pgrep");
+    let sequencer = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!sequencer.is_empty(), "no sequencer child found");
+    let before = quantity(&call(&up.l2(), "eth_blockNumber", json!([])));
+    Command::new("kill")
+        .args(["-KILL", &sequencer])
+        .status()
+        .expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let number = call(&up.l2(), "eth_blockNumber", json!([]));
+        if number.is_string() && quantity(&number) > before {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sequencer was not restarted within 60 s"
         );
         std::thread::sleep(Duration::from_millis(250));
     }
