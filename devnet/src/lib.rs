@@ -16,6 +16,7 @@ use sprout_contracts::L1Addresses;
 use tracing::{info, warn};
 
 pub use error::{DevnetError, Result};
+pub use setup::{DEV_MNEMONIC, dev_signers};
 
 use crate::child::Supervised;
 

@@ -27,7 +27,7 @@ use tracing::info;
 use crate::{DevAccount, DevnetError, L1_CHAIN_ID, Result};
 
 /// The mnemonic anvil and Hardhat derive their dev accounts from.
-const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
 /// L2 chain id of the devnet.
 pub(crate) const L2_CHAIN_ID: u64 = 901;
 /// L2 gas limit (the most SystemConfig accepts).
@@ -50,8 +50,10 @@ struct DevnetState {
     contracts: L1Addresses,
 }
 
-fn signers() -> Result<Vec<PrivateKeySigner>> {
-    (0..10)
+/// The first `count` dev signers of [`DEV_MNEMONIC`] (BIP-44 path m/44'/60'/0'/0/i): the
+/// accounts anvil and Hardhat fund.
+pub fn dev_signers(count: u32) -> Result<Vec<PrivateKeySigner>> {
+    (0..count)
         .map(|i| {
             MnemonicBuilder::<English>::default()
                 .phrase(DEV_MNEMONIC)
@@ -128,7 +130,7 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
     let genesis_path = datadir.join("genesis.json");
     let rollup_path = datadir.join("rollup.json");
     let state_path = datadir.join("devnet.json");
-    let signers = signers()?;
+    let signers = dev_signers(10)?;
     let url = l1_url
         .parse()
         .map_err(|_| DevnetError::NotReady(format!("bad L1 url {l1_url}")))?;

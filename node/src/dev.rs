@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256, utils::parse_ether};
-use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
+use alloy_signer_local::PrivateKeySigner;
 use sprout_protocol::{
     ChainConfig, GenesisAccount, Hardfork,
     chain::{BaseFeeConfig, GenesisConfig},
@@ -11,24 +11,14 @@ use sprout_protocol::{
 
 use crate::{NodeError, Result};
 
-/// The mnemonic anvil and Hardhat derive their dev accounts from.
-pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+pub use sprout_devnet::DEV_MNEMONIC;
 
 /// Chain id of the dev chain.
 pub const DEV_CHAIN_ID: u64 = 901;
 
 /// The first `count` dev signers (BIP-44 path m/44'/60'/0'/0/i).
 pub fn dev_signers(count: u32) -> Result<Vec<PrivateKeySigner>> {
-    (0..count)
-        .map(|i| {
-            MnemonicBuilder::<English>::default()
-                .phrase(DEV_MNEMONIC)
-                .index(i)
-                .map_err(|e| NodeError::Config(format!("dev key {i}: {e}")))?
-                .build()
-                .map_err(|e| NodeError::Config(format!("dev key {i}: {e}")))
-        })
-        .collect()
+    sprout_devnet::dev_signers(count).map_err(|e| NodeError::Config(e.to_string()))
 }
 
 /// The dev chain's config: ten accounts with 10,000 ETH each, 1 s blocks, a 1 Ggas limit.
