@@ -123,9 +123,9 @@ impl Devnet {
         let args = vec![
             "node".to_string(),
             "--chain".into(),
-            setup.genesis_path.display().to_string(),
-            "--rollup".into(),
             setup.rollup_path.display().to_string(),
+            "--genesis".into(),
+            setup.genesis_path.display().to_string(),
             "--l1.rpc-url".into(),
             l1_url.clone(),
             "--l1.confirmations".into(),

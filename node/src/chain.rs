@@ -229,9 +229,23 @@ impl Chain {
     /// runtime.
     pub fn produce_block(&self) -> Result<Arc<NewBlock>> {
         let _guard = self.produce.lock();
-        let (parent, parent_hash) = self.head();
+        let (mut parent, mut parent_hash) = self.head();
         let plan = match &self.rollup {
-            Some(rollup) => Some(rollup.plan(&self.storage, &self.config, &parent, parent_hash)?),
+            Some(rollup) => {
+                match rollup.plan(&self.storage, &self.config, &parent, parent_hash) {
+                    Err(NodeError::OriginReorged { number, hash }) => {
+                        // L1 dropped the origin: go back to the newest block whose origin L1
+                        // still has, and build on it.
+                        warn!(target: "sequencer", origin = number, %hash, "L1 origin reorged out; rolling back");
+                        let keep =
+                            rollup.canonical_ancestor(&self.storage, &parent, parent_hash)?;
+                        self.unwind_locked(keep)?;
+                        (parent, parent_hash) = self.head();
+                        Some(rollup.plan(&self.storage, &self.config, &parent, parent_hash)?)
+                    }
+                    other => Some(other?),
+                }
+            }
             None => None,
         };
         let inputs = match &plan {
@@ -292,6 +306,63 @@ impl Chain {
         log_block(&executed);
         let _ = self.blocks.send(new_block.clone());
         Ok(new_block)
+    }
+
+    /// Rolls the chain back to block `target` (a reorg of unsafe blocks): the state returns to
+    /// that block's, it becomes the head, and the user transactions of the removed blocks go
+    /// back to the pool so they can be included again. Blocking.
+    pub fn unwind_to(&self, target: u64) -> Result<usize> {
+        let _guard = self.produce.lock();
+        self.unwind_locked(target)
+    }
+
+    fn unwind_locked(&self, target: u64) -> Result<usize> {
+        let (head, head_hash) = self.head();
+        let bodies = self.storage.unwind_to(target)?;
+        if bodies.is_empty() {
+            return Ok(0);
+        }
+        let hash = self
+            .storage
+            .canonical_hash(target)?
+            .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {target}")))?;
+        let header = self
+            .storage
+            .header(&hash)?
+            .ok_or(NodeError::UnknownBlock(hash))?;
+        *self.head.write() = (header.clone(), hash);
+        warn!(
+            target: "chain",
+            from = head.number,
+            from_hash = %head_hash,
+            to = target,
+            to_hash = %hash,
+            "rolled back unsafe blocks"
+        );
+        let base_fee = self.config.next_base_fee(&header);
+        let mut returned = 0usize;
+        for body in &bodies {
+            for raw in &body.transactions {
+                if raw.first() == Some(&sprout_protocol::tx::DEPOSIT_TX_TYPE) {
+                    continue;
+                }
+                let Ok(tx) = RecoveredTx::decode(raw) else {
+                    continue;
+                };
+                let pool_tx = PoolTx::new(tx, raw.len(), self.executor.spec);
+                if self
+                    .pool
+                    .add(pool_tx, &PoolState(&self.storage), base_fee)
+                    .is_ok()
+                {
+                    returned += 1;
+                }
+            }
+        }
+        self.pool
+            .on_block_committed(&PoolState(&self.storage), &[], base_fee);
+        debug!(target: "chain", returned, "transactions of rolled-back blocks back in the pool");
+        Ok(bodies.len())
     }
 
     /// Produces a block every block time until `shutdown` resolves.
@@ -395,3 +466,7 @@ fn log_block(block: &ExecutedBlock) {
         "sealed block"
     );
 }
+
+#[cfg(test)]
+#[path = "chain_tests.rs"]
+mod tests;

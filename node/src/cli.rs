@@ -118,10 +118,15 @@ pub struct NodeArgs {
     /// Run a dev chain: the ten well-known dev accounts, prefunded with 10,000 ETH each.
     #[arg(long, conflicts_with = "chain")]
     pub dev: bool,
-    /// Chain config JSON file.
+    /// The chain to run: a rollup config (`rollup.json`, anchored to L1 through
+    /// `--l1.rpc-url`; the L2 genesis is `--genesis`, else `genesis.json` beside it), or a
+    /// chain config (a genesis file) for a chain without L1.
     #[arg(long, env = "SPROUT_CHAIN")]
     pub chain: Option<PathBuf>,
-    /// Rollup config JSON (`rollup.json`): anchor the chain to L1 (needs `--l1.rpc-url`).
+    /// The L2 genesis (chain config) of the rollup given by `--chain rollup.json`.
+    #[arg(long, env = "SPROUT_GENESIS")]
+    pub genesis: Option<PathBuf>,
+    /// Rollup config JSON, when `--chain` names the genesis file instead.
     #[arg(long, env = "SPROUT_ROLLUP", requires = "l1_rpc_url")]
     pub rollup: Option<PathBuf>,
     /// L1 JSON-RPC endpoint (HTTP).
@@ -156,30 +161,87 @@ pub struct NodeArgs {
     pub json: bool,
 }
 
+fn read_json(path: &std::path::Path, what: &str) -> Result<serde_json::Value> {
+    let raw = std::fs::read(path)
+        .map_err(|e| NodeError::Config(format!("cannot read {what} {}: {e}", path.display())))?;
+    serde_json::from_slice(&raw)
+        .map_err(|e| NodeError::Config(format!("{what} {} is not JSON: {e}", path.display())))
+}
+
+fn parse_chain_config(path: &std::path::Path) -> Result<ChainConfig> {
+    let config: ChainConfig =
+        serde_json::from_value(read_json(path, "chain config")?).map_err(|e| {
+            NodeError::Config(format!("chain config {} is invalid: {e}", path.display()))
+        })?;
+    config.validate()?;
+    Ok(config)
+}
+
+fn parse_rollup_config(path: &std::path::Path, json: serde_json::Value) -> Result<RollupConfig> {
+    let rollup: RollupConfig = serde_json::from_value(json).map_err(|e| {
+        NodeError::Config(format!("rollup config {} is invalid: {e}", path.display()))
+    })?;
+    rollup.validate()?;
+    Ok(rollup)
+}
+
+/// Whether a JSON document is a rollup config (OP's `rollup.json` names) rather than a chain
+/// config (camelCase, as geth's genesis).
+fn is_rollup_config(json: &serde_json::Value) -> bool {
+    json.get("l2_chain_id").is_some() || json.get("l1_chain_id").is_some()
+}
+
 impl NodeArgs {
-    fn chain_config(&self) -> Result<ChainConfig> {
+    /// The chain config and, for a rollup, its rollup config.
+    fn configs(&self) -> Result<(ChainConfig, Option<RollupConfig>)> {
+        if let Some(path) = &self.rollup {
+            let chain = self
+                .chain
+                .as_ref()
+                .or(self.genesis.as_ref())
+                .ok_or_else(|| {
+                    NodeError::Config("--rollup needs the L2 genesis: --chain genesis.json".into())
+                })?;
+            let rollup = parse_rollup_config(path, read_json(path, "rollup config")?)?;
+            return Ok((parse_chain_config(chain)?, Some(rollup)));
+        }
         if let Some(path) = &self.chain {
-            let raw = std::fs::read(path).map_err(|e| {
-                NodeError::Config(format!("cannot read chain config {}: {e}", path.display()))
-            })?;
-            let config: ChainConfig = serde_json::from_slice(&raw).map_err(|e| {
-                NodeError::Config(format!("chain config {} is invalid: {e}", path.display()))
-            })?;
-            config.validate()?;
-            return Ok(config);
+            let json = read_json(path, "chain config")?;
+            if !is_rollup_config(&json) {
+                return Ok((parse_chain_config(path)?, None));
+            }
+            let rollup = parse_rollup_config(path, json)?;
+            if self.l1_rpc_url.is_none() {
+                return Err(NodeError::Config(format!(
+                    "{} is a rollup config: say where L1 is with --l1.rpc-url URL",
+                    path.display()
+                )));
+            }
+            let genesis = match &self.genesis {
+                Some(genesis) => genesis.clone(),
+                None => path.with_file_name("genesis.json"),
+            };
+            if !genesis.exists() {
+                return Err(NodeError::Config(format!(
+                    "the rollup's L2 genesis {} does not exist: pass --genesis FILE",
+                    genesis.display()
+                )));
+            }
+            return Ok((parse_chain_config(&genesis)?, Some(rollup)));
         }
         if self.dev {
-            return dev::dev_chain_config(self.chain_id, self.block_time, self.gas_limit);
+            let config = dev::dev_chain_config(self.chain_id, self.block_time, self.gas_limit)?;
+            return Ok((config, None));
         }
         Err(NodeError::Config(
-            "say which chain to run: --dev for a dev chain, or --chain FILE".into(),
+            "say which chain to run: --chain rollup.json --l1.rpc-url URL for a rollup, --chain genesis.json for a chain without L1, or --dev".into(),
         ))
     }
 }
 
 /// Runs `sprout node` until Ctrl-C or SIGTERM.
 pub async fn run_node(args: NodeArgs) -> Result<()> {
-    let config = args.chain_config()?;
+    let (config, rollup) = args.configs()?;
     let (_tmp, datadir) = match &args.datadir {
         Some(dir) => (None, dir.clone()),
         None if args.dev => {
@@ -195,14 +257,8 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
     };
     std::fs::create_dir_all(&datadir)?;
     let storage = Storage::open(&datadir.join("db"))?;
-    let chain = match (&args.rollup, &args.l1_rpc_url) {
-        (Some(path), Some(url)) => {
-            let raw = std::fs::read(path).map_err(|e| {
-                NodeError::Config(format!("cannot read rollup config {}: {e}", path.display()))
-            })?;
-            let rollup: RollupConfig = serde_json::from_slice(&raw).map_err(|e| {
-                NodeError::Config(format!("rollup config {} is invalid: {e}", path.display()))
-            })?;
+    let chain = match (rollup, &args.l1_rpc_url) {
+        (Some(rollup), Some(url)) => {
             let l1 = L1Client::new(url, tokio::runtime::Handle::current())?;
             let l1_chain_id = l1.chain_id().await.map_err(|e| {
                 NodeError::Config(format!("cannot reach L1 at {url}: {e}; check --l1.rpc-url"))

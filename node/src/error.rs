@@ -29,6 +29,14 @@ pub enum NodeError {
     /// L1 could not be reached or answered something unusable.
     #[error("L1: {0}")]
     L1(String),
+    /// The L1 origin of the head was reorged out of L1: the unsafe chain must roll back.
+    #[error("L1 origin {number} ({hash}) is no longer canonical")]
+    OriginReorged {
+        /// The lost origin's number.
+        number: u64,
+        /// The lost origin's hash.
+        hash: B256,
+    },
     /// A block the caller referred to does not exist.
     #[error("block {0} not found")]
     UnknownBlock(B256),

@@ -1,7 +1,11 @@
 //! The L1 client: L1 block references and headers for origin selection and the L1-info deposit,
 //! and the user deposits an L1 block holds. Over any Ethereum JSON-RPC endpoint.
 
-use std::time::Duration;
+use std::{
+    future::{Future, IntoFuture},
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use alloy::{
     eips::BlockNumberOrTag,
@@ -35,15 +39,19 @@ pub struct L1Header {
     pub parent_beacon_block_root: Option<B256>,
 }
 
+/// How long one L1 request may take before L1 counts as unreachable.
+pub const L1_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+/// After a failed request, further requests fail at once for this long, so that a hung L1
+/// costs the sequencer one timeout per back-off period rather than one per request.
+pub const L1_BACKOFF: Duration = Duration::from_secs(2);
+
 /// A JSON-RPC client of L1.
 #[derive(Clone, Debug)]
 pub struct L1Client {
     provider: DynProvider,
     handle: tokio::runtime::Handle,
-}
-
-fn rpc_error(err: impl std::fmt::Display) -> NodeError {
-    NodeError::L1(err.to_string())
+    /// Until when requests fail fast after a failure.
+    down_until: Arc<parking_lot::Mutex<Option<Instant>>>,
 }
 
 impl L1Client {
@@ -53,24 +61,53 @@ impl L1Client {
             .parse()
             .map_err(|e| NodeError::Config(format!("--l1.rpc-url {url:?} is not a URL: {e}")))?;
         let provider = ProviderBuilder::new().connect_http(url).erased();
-        Ok(Self { provider, handle })
+        Ok(Self {
+            provider,
+            handle,
+            down_until: Arc::default(),
+        })
+    }
+
+    /// Runs one request with the timeout and the back-off after failures.
+    async fn request<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = std::result::Result<T, E>>,
+    ) -> Result<T> {
+        if let Some(until) = *self.down_until.lock()
+            && Instant::now() < until
+        {
+            return Err(NodeError::L1(
+                "unreachable (backing off after a failed request)".into(),
+            ));
+        }
+        let result = match tokio::time::timeout(L1_REQUEST_TIMEOUT, fut).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(NodeError::L1(format!("{what}: {err}"))),
+            Err(_) => Err(NodeError::L1(format!(
+                "{what}: no answer within {L1_REQUEST_TIMEOUT:?}"
+            ))),
+        };
+        *self.down_until.lock() = result.is_err().then(|| Instant::now() + L1_BACKOFF);
+        result
     }
 
     /// The L1 chain id.
     pub async fn chain_id(&self) -> Result<u64> {
-        self.provider.get_chain_id().await.map_err(rpc_error)
+        self.request("eth_chainId", self.provider.get_chain_id())
+            .await
     }
 
     /// The header of block `number`, if L1 has it.
     pub async fn header(&self, number: u64) -> Result<Option<L1Header>> {
-        let block = tokio::time::timeout(
-            Duration::from_secs(10),
-            self.provider
-                .get_block_by_number(BlockNumberOrTag::Number(number)),
-        )
-        .await
-        .map_err(|_| NodeError::L1("timed out".into()))?
-        .map_err(rpc_error)?;
+        let block = self
+            .request(
+                "eth_getBlockByNumber",
+                self.provider
+                    .get_block_by_number(BlockNumberOrTag::Number(number))
+                    .into_future(),
+            )
+            .await?;
         Ok(block.map(|block| {
             let header = &block.header;
             L1Header {
@@ -90,7 +127,9 @@ impl L1Client {
 
     /// The latest block.
     pub async fn head_ref(&self) -> Result<L1BlockRef> {
-        let number = self.provider.get_block_number().await.map_err(rpc_error)?;
+        let number = self
+            .request("eth_blockNumber", self.provider.get_block_number())
+            .await?;
         self.header(number)
             .await?
             .map(|h| h.block)
@@ -104,7 +143,9 @@ impl L1Client {
             .at_block_hash(block_hash)
             .address(portal)
             .event_signature(TRANSACTION_DEPOSITED_TOPIC);
-        let mut logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        let mut logs = self
+            .request("eth_getLogs", self.provider.get_logs(&filter))
+            .await?;
         logs.sort_by_key(|log| log.log_index.unwrap_or_default());
         let mut deposits = Vec::with_capacity(logs.len());
         for log in logs {

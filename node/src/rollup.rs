@@ -10,7 +10,7 @@ use sprout_protocol::{
     rollup::RollupConfig,
     tx::SproutTx,
 };
-use sprout_sequencer::origin::{OriginConfig, OriginSelector};
+use sprout_sequencer::origin::{OriginConfig, OriginError, OriginSelector};
 use tracing::{info, warn};
 
 use crate::{
@@ -134,6 +134,44 @@ impl RollupMode {
         ))
     }
 
+    /// The newest block at or below `head` whose L1 origin is still canonical on L1: where the
+    /// unsafe chain goes back to after an L1 reorg. Blocks of one epoch share an origin, so L1
+    /// is asked once per epoch. Blocking (L1 requests).
+    pub fn canonical_ancestor(
+        &self,
+        storage: &Storage,
+        head: &Header,
+        head_hash: B256,
+    ) -> Result<u64> {
+        let handle = tokio::runtime::Handle::current();
+        let (mut header, mut hash) = (head.clone(), head_hash);
+        let mut checked: Option<(u64, B256, bool)> = None;
+        loop {
+            let (number, origin_hash, _) = self.l1_origin(storage, &header, hash)?;
+            let canonical = match checked {
+                Some((n, h, canonical)) if n == number && h == origin_hash => canonical,
+                _ => {
+                    let l1 = handle.block_on(self.l1.header(number))?;
+                    let canonical = l1.is_some_and(|h| h.block.hash == origin_hash);
+                    checked = Some((number, origin_hash, canonical));
+                    canonical
+                }
+            };
+            if canonical {
+                return Ok(header.number);
+            }
+            if header.number == 0 {
+                return Err(NodeError::Config(format!(
+                    "the rollup's genesis L1 block {number} ({origin_hash}) is no longer on L1: wrong --l1.rpc-url, or L1 reorged below the rollup's anchor"
+                )));
+            }
+            hash = header.parent_hash;
+            header = storage
+                .header(&hash)?
+                .ok_or(NodeError::UnknownBlock(hash))?;
+        }
+    }
+
     /// Plans the block after `parent`. Blocking (L1 requests): call from a blocking thread.
     pub fn plan(
         &self,
@@ -147,7 +185,9 @@ impl RollupMode {
         let decision = self
             .selector
             .select(parent_origin, timestamp, &self.l1)
-            .map_err(|err| NodeError::L1(err.to_string()))?;
+            .map_err(|err| match err {
+                OriginError::Reorged { number, hash } => NodeError::OriginReorged { number, hash },
+            })?;
         if !decision.l1_reachable {
             warn!(target: "sequencer", origin = decision.origin.number, "L1 unreachable; keeping the current origin");
         }

@@ -30,8 +30,9 @@ const CF_STORAGE: &str = "storage"; // address ++ slot -> value(32)
 const CF_CODE: &str = "code"; // code hash -> code
 const CF_TRIE: &str = "trie"; // node hash -> rlp(node)
 const CF_META: &str = "meta"; // key -> value
+const CF_UNDO: &str = "undo"; // block hash -> the flat-state values the block overwrote
 
-const COLUMN_FAMILIES: [&str; 10] = [
+const COLUMN_FAMILIES: [&str; 11] = [
     CF_HEADERS,
     CF_CANONICAL,
     CF_BODIES,
@@ -42,6 +43,7 @@ const COLUMN_FAMILIES: [&str; 10] = [
     CF_CODE,
     CF_TRIE,
     CF_META,
+    CF_UNDO,
 ];
 
 const META_HEAD: &[u8] = b"head";
@@ -68,6 +70,96 @@ impl StoredBody {
             .get(index)
             .map(|raw| SproutTx::decode_2718_exact(raw).map_err(NodeError::from))
             .transpose()
+    }
+}
+
+/// The flat-state values one block overwrote for one account: what rolling the block back
+/// restores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct UndoEntry {
+    address: Address,
+    /// The account before the block (`None`: it did not exist).
+    account: Option<AccountState>,
+    /// The block replaced the whole storage: `slots` is all of the old storage.
+    full_storage: bool,
+    /// Slots and their values before the block (zero: unset).
+    slots: Vec<(U256, U256)>,
+}
+
+/// Everything one block overwrote in the flat state.
+///
+/// Encoding: `count(u32)` entries of `address(20) ++ flags(u8) ++ [account(72) if flags & 1] ++
+/// slots(u32) ++ (slot(32) ++ value(32))*`, where flag 2 marks a full-storage entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct UndoRecord {
+    entries: Vec<UndoEntry>,
+}
+
+impl UndoRecord {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + self.entries.len() * 100);
+        out.extend_from_slice(&(self.entries.len() as u32).to_be_bytes());
+        for entry in &self.entries {
+            out.extend_from_slice(entry.address.as_slice());
+            let flags = u8::from(entry.account.is_some()) | (u8::from(entry.full_storage) << 1);
+            out.push(flags);
+            if let Some(account) = &entry.account {
+                out.extend_from_slice(&account_bytes(account));
+            }
+            out.extend_from_slice(&(entry.slots.len() as u32).to_be_bytes());
+            for (slot, value) in &entry.slots {
+                out.extend_from_slice(&slot.to_be_bytes::<32>());
+                out.extend_from_slice(&value.to_be_bytes::<32>());
+            }
+        }
+        out
+    }
+
+    fn decode(mut raw: &[u8]) -> Result<Self> {
+        fn take<'a>(raw: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
+            if raw.len() < n {
+                return Err(NodeError::Corrupt("truncated undo record".into()));
+            }
+            let (head, rest) = raw.split_at(n);
+            *raw = rest;
+            Ok(head)
+        }
+        fn count(raw: &mut &[u8]) -> Result<usize> {
+            let mut buf = [0u8; 4];
+            buf.copy_from_slice(take(raw, 4)?);
+            Ok(u32::from_be_bytes(buf) as usize)
+        }
+        let n = count(&mut raw)?;
+        let mut entries = Vec::with_capacity(n.min(raw.len() / 25));
+        for _ in 0..n {
+            let address = Address::from_slice(take(&mut raw, 20)?);
+            let flags = take(&mut raw, 1)?[0];
+            if flags > 3 {
+                return Err(NodeError::Corrupt(format!("undo record flags {flags}")));
+            }
+            let account = if flags & 1 == 1 {
+                Some(decode_account(take(&mut raw, 72)?)?)
+            } else {
+                None
+            };
+            let n_slots = count(&mut raw)?;
+            let mut slots = Vec::with_capacity(n_slots.min(raw.len() / 64));
+            for _ in 0..n_slots {
+                let slot = U256::from_be_slice(take(&mut raw, 32)?);
+                let value = U256::from_be_slice(take(&mut raw, 32)?);
+                slots.push((slot, value));
+            }
+            entries.push(UndoEntry {
+                address,
+                account,
+                full_storage: flags & 2 == 2,
+                slots,
+            });
+        }
+        if !raw.is_empty() {
+            return Err(NodeError::Corrupt("trailing bytes in undo record".into()));
+        }
+        Ok(Self { entries })
     }
 }
 
@@ -275,10 +367,143 @@ impl Storage {
             &body,
             &block.receipts,
         )?;
+        let undo = self.undo_record(&block.changes)?;
+        batch.put_cf(self.cf(CF_UNDO)?, block.hash.as_slice(), undo.encode());
         self.write_state(&mut batch, &block.changes, &block.trie_nodes)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, block.hash.as_slice());
         self.db.write(batch)?;
         Ok(())
+    }
+
+    /// What the flat state holds, before `changes` are written, for every key they touch.
+    fn undo_record(&self, changes: &StateChanges) -> Result<UndoRecord> {
+        let storage = self.cf(CF_STORAGE)?;
+        let mut entries = Vec::with_capacity(changes.accounts.len());
+        for (address, change) in &changes.accounts {
+            let account = self.latest_account(address)?;
+            let slots = if change.storage_cleared {
+                // The whole storage is replaced: keep all of it.
+                let mut slots = Vec::new();
+                let prefix = address.as_slice();
+                let iter = self.db.iterator_cf(
+                    storage,
+                    rocksdb::IteratorMode::From(prefix, rocksdb::Direction::Forward),
+                );
+                for item in iter {
+                    let (key, value) = item?;
+                    if !key.starts_with(prefix) {
+                        break;
+                    }
+                    if key.len() != 52 || value.len() != 32 {
+                        return Err(NodeError::Corrupt("storage record".into()));
+                    }
+                    slots.push((U256::from_be_slice(&key[20..]), U256::from_be_slice(&value)));
+                }
+                slots
+            } else {
+                let keys: Vec<[u8; 52]> = change
+                    .storage
+                    .keys()
+                    .map(|slot| storage_key(address, slot))
+                    .collect();
+                let values =
+                    self.db
+                        .batched_multi_get_cf(storage, keys.iter().map(|k| k.as_slice()), false);
+                let mut slots = Vec::with_capacity(keys.len());
+                for (slot, value) in change.storage.keys().zip(values) {
+                    let value = value?
+                        .map(|raw| U256::from_be_slice(&raw))
+                        .unwrap_or_default();
+                    slots.push((*slot, value));
+                }
+                slots
+            };
+            entries.push(UndoEntry {
+                address: *address,
+                account,
+                full_storage: change.storage_cleared,
+                slots,
+            });
+        }
+        Ok(UndoRecord { entries })
+    }
+
+    fn apply_undo(&self, batch: &mut WriteBatch, record: &UndoRecord) -> Result<()> {
+        let accounts = self.cf(CF_ACCOUNTS)?;
+        let storage = self.cf(CF_STORAGE)?;
+        for entry in &record.entries {
+            match &entry.account {
+                Some(account) => {
+                    batch.put_cf(accounts, entry.address.as_slice(), account_bytes(account))
+                }
+                None => batch.delete_cf(accounts, entry.address.as_slice()),
+            }
+            if entry.full_storage {
+                let mut from = [0u8; 52];
+                from[..20].copy_from_slice(entry.address.as_slice());
+                let mut to = [0xffu8; 53];
+                to[..20].copy_from_slice(entry.address.as_slice());
+                batch.delete_range_cf(storage, from.as_slice(), to.as_slice());
+            }
+            for (slot, value) in &entry.slots {
+                let key = storage_key(&entry.address, slot);
+                if value.is_zero() {
+                    batch.delete_cf(storage, key);
+                } else {
+                    batch.put_cf(storage, key, value.to_be_bytes::<32>());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rolls the canonical chain back to block `target`, atomically: the flat state returns to
+    /// what it was after `target`, later blocks leave the canonical index and the transaction
+    /// lookup (their headers, bodies and receipts stay readable by hash, as geth keeps side
+    /// blocks), and `target` becomes the head. Returns the bodies of the removed blocks, oldest
+    /// first. Trie nodes are kept by hash, so every state root stays readable.
+    pub fn unwind_to(&self, target: u64) -> Result<Vec<StoredBody>> {
+        let head_hash = self
+            .head_hash()?
+            .ok_or_else(|| NodeError::Corrupt("no head".into()))?;
+        let head = self
+            .header(&head_hash)?
+            .ok_or(NodeError::UnknownBlock(head_hash))?;
+        if target >= head.number {
+            return Ok(Vec::new());
+        }
+        let target_hash = self
+            .canonical_hash(target)?
+            .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {target}")))?;
+        let mut batch = WriteBatch::default();
+        let mut bodies = Vec::with_capacity((head.number - target) as usize);
+        for number in (target + 1..=head.number).rev() {
+            let hash = self
+                .canonical_hash(number)?
+                .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {number}")))?;
+            let raw = self.get(CF_UNDO, hash.as_slice())?.ok_or_else(|| {
+                NodeError::Corrupt(format!(
+                    "block {number} has no undo record, so the chain cannot be rolled back past it"
+                ))
+            })?;
+            // Applied newest first: for a key several blocks touched, the oldest block's
+            // record, written last, wins.
+            self.apply_undo(&mut batch, &UndoRecord::decode(&raw)?)?;
+            batch.delete_cf(self.cf(CF_UNDO)?, hash.as_slice());
+            batch.delete_cf(self.cf(CF_CANONICAL)?, number.to_be_bytes());
+            let body = self.body(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
+            for raw in &body.transactions {
+                batch.delete_cf(
+                    self.cf(CF_TX_LOOKUP)?,
+                    alloy_primitives::keccak256(raw).as_slice(),
+                );
+            }
+            bodies.push(body);
+        }
+        batch.put_cf(self.cf(CF_META)?, META_HEAD, target_hash.as_slice());
+        self.db.write(batch)?;
+        bodies.reverse();
+        Ok(bodies)
     }
 
     /// Hash of the head block.
@@ -366,6 +591,72 @@ impl Storage {
     /// Code by hash.
     pub fn code(&self, hash: &B256) -> Result<Option<Bytes>> {
         Ok(self.get(CF_CODE, hash.as_slice())?.map(Bytes::from))
+    }
+}
+
+#[cfg(test)]
+impl Storage {
+    /// Every flat-state record (accounts, then storage), raw, in key order.
+    pub(crate) fn flat_dump(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for cf in [CF_ACCOUNTS, CF_STORAGE] {
+            for item in self
+                .db
+                .iterator_cf(self.cf(cf)?, rocksdb::IteratorMode::Start)
+            {
+                let (key, value) = item?;
+                out.push((key.to_vec(), value.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn entry() -> impl Strategy<Value = UndoEntry> {
+        (
+            any::<[u8; 20]>(),
+            proptest::option::of((any::<u64>(), any::<[u8; 32]>(), any::<[u8; 32]>())),
+            any::<bool>(),
+            proptest::collection::vec((any::<[u8; 32]>(), any::<[u8; 32]>()), 0..4),
+        )
+            .prop_map(|(address, account, full_storage, slots)| UndoEntry {
+                address: Address::from(address),
+                account: account.map(|(nonce, balance, code_hash)| AccountState {
+                    nonce,
+                    balance: U256::from_be_bytes(balance),
+                    code_hash: B256::from(code_hash),
+                }),
+                full_storage,
+                slots: slots
+                    .into_iter()
+                    .map(|(k, v)| (U256::from_be_bytes(k), U256::from_be_bytes(v)))
+                    .collect(),
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn undo_records_round_trip(entries in proptest::collection::vec(entry(), 0..5)) {
+            let record = UndoRecord { entries };
+            prop_assert_eq!(UndoRecord::decode(&record.encode())?, record);
+        }
+
+        #[test]
+        fn undo_record_decoding_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = UndoRecord::decode(&bytes);
+        }
+
+        #[test]
+        fn truncated_undo_records_are_corrupt(entries in proptest::collection::vec(entry(), 1..4), cut in 1usize..64) {
+            let raw = UndoRecord { entries }.encode();
+            let cut = cut.min(raw.len());
+            prop_assert!(UndoRecord::decode(&raw[..raw.len() - cut]).is_err());
+        }
     }
 }
 

@@ -114,7 +114,12 @@ impl RpcContext {
             .storage()
             .body(&hash)?
             .ok_or_else(|| RpcError::internal("missing body"))?;
-        Ok(block_json(&header, hash, &body, full))
+        let receipts = if full {
+            self.chain.storage().receipts(&hash)?
+        } else {
+            None
+        };
+        Ok(block_json(&header, hash, &body, receipts.as_deref(), full))
     }
 
     fn body_of(&self, id: BlockId) -> RpcResult<Option<(Header, B256, StoredBody)>> {
@@ -139,6 +144,14 @@ impl RpcContext {
         let Some(tx) = body.transaction(index)? else {
             return Ok(Value::Null);
         };
+        let deposit_nonce = match tx {
+            SproutTx::Deposit(_) => self
+                .chain
+                .storage()
+                .receipts(&hash)?
+                .and_then(|r| r.get(index).and_then(|r| r.deposit_nonce)),
+            SproutTx::Ethereum(_) => None,
+        };
         Ok(tx_json(
             &tx,
             body.senders.get(index).copied().unwrap_or_default(),
@@ -147,6 +160,7 @@ impl RpcContext {
                 block_number: header.number,
                 index: index as u64,
                 base_fee: header.base_fee_per_gas.unwrap_or_default(),
+                deposit_nonce,
             }),
         ))
     }
@@ -180,6 +194,7 @@ impl RpcContext {
                 block_number: header.number,
                 index: index as u64,
                 base_fee: header.base_fee_per_gas.unwrap_or_default(),
+                deposit_nonce: receipt.deposit_nonce,
             };
             out.push(receipt_json(
                 &tx,

@@ -91,6 +91,9 @@ pub struct TxContext {
     pub index: u64,
     /// The block's base fee.
     pub base_fee: u64,
+    /// For a deposit: the sender's nonce it used (its receipt's `depositNonce`), which op-geth
+    /// reports as the transaction's `nonce`.
+    pub deposit_nonce: Option<u64>,
 }
 
 /// A transaction as `eth_getTransactionByHash` returns it.
@@ -106,7 +109,7 @@ pub fn tx_json(tx: &SproutTx, from: Address, ctx: Option<TxContext>) -> Value {
                 "gas": U64::from(deposit.gas_limit),
                 "isSystemTx": deposit.is_system_transaction,
                 "input": deposit.input,
-                "nonce": "0x0",
+                "nonce": U64::from(ctx.and_then(|c| c.deposit_nonce).unwrap_or_default()),
                 "hash": tx.hash(),
                 "v": "0x0", "r": "0x0", "s": "0x0",
             });
@@ -220,7 +223,14 @@ pub fn receipt_json(
 }
 
 /// A block as `eth_getBlockBy*` returns it; `full` selects transaction objects over hashes.
-pub fn block_json(header: &Header, hash: B256, body: &StoredBody, full: bool) -> Value {
+/// `receipts` give deposits their nonces in full blocks.
+pub fn block_json(
+    header: &Header,
+    hash: B256,
+    body: &StoredBody,
+    receipts: Option<&[Receipt]>,
+    full: bool,
+) -> Value {
     let mut value = serde_json::to_value(header).unwrap_or(Value::Null);
     let txs: Vec<Value> = body
         .transactions
@@ -239,6 +249,9 @@ pub fn block_json(header: &Header, hash: B256, body: &StoredBody, full: bool) ->
                         block_number: header.number,
                         index: i as u64,
                         base_fee: header.base_fee_per_gas.unwrap_or_default(),
+                        deposit_nonce: receipts
+                            .and_then(|r| r.get(i))
+                            .and_then(|r| r.deposit_nonce),
                     }),
                 ),
                 Err(_) => Value::Null,

@@ -136,9 +136,8 @@ impl RollupNet {
         )
         .expect("write");
         let node = Node::spawn(&[
+            // The rollup config alone: the genesis is `genesis.json` beside it.
             "--chain".into(),
-            chain_path.display().to_string(),
-            "--rollup".into(),
             rollup_path.display().to_string(),
             "--l1.rpc-url".into(),
             anvil.url.to_string(),
@@ -238,6 +237,18 @@ async fn deposits_of_every_kind_execute_per_the_spec() {
         block["transactions"][0]["type"], "0x7e",
         "blocks start with the L1-info deposit"
     );
+    // A deposit's `nonce` is the one it used (its receipt's depositNonce), as op-geth reports:
+    // the L1-info depositor's nonce counts blocks.
+    net.node.wait_for_block(3);
+    let info = &net.node.call("eth_getBlockByNumber", json!(["0x3", true]))["transactions"][0];
+    assert_eq!(info["nonce"], "0x2");
+    let info_hash: B256 = serde_json::from_value(info["hash"].clone()).expect("hash");
+    assert_eq!(
+        net.node
+            .call("eth_getTransactionByHash", json!([info_hash]))["nonce"],
+        "0x2"
+    );
+    assert_eq!(net.l2_receipt(info_hash)["depositNonce"], "0x2");
 
     // 1. ETH from an EOA: mint 1 ETH to the sender, which sends 0.25 ETH on to alice.
     let alice = address!("0x00000000000000000000000000000000000a11ce");
@@ -501,8 +512,150 @@ async fn the_origin_advances_one_epoch_at_a_time_and_the_drift_holds_while_l1_is
         last = Some(origin);
     }
 
-    // L1 outage: the sequencer keeps producing on its origin.
-    drop(net.anvil.take());
+    // L1 hangs (anvil paused): the sequencer keeps producing on its origin.
+    let anvil = net.anvil.take().expect("anvil");
+    let origin_before = origin_of(&net.node, net.node.block_number());
+    signal(anvil.pid(), "STOP");
+    let before = net.node.block_number();
+    net.node.wait_for_block(before + 3);
+    // L1 comes back and moves on: the origin catches up.
+    signal(anvil.pid(), "CONT");
+    net.l1
+        .raw_request::<_, ()>("anvil_mine".into(), (3u64,))
+        .await
+        .expect("mine");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while origin_of(&net.node, net.node.block_number()) < origin_before + 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the origin did not advance after L1 came back"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // L1 goes away for good (refused connections): blocks still come.
+    drop(anvil);
     let before = net.node.block_number();
     net.node.wait_for_block(before + 2);
+}
+
+/// The L1 origin number an L2 block names, from its L1-info deposit.
+fn origin_of(node: &Node, number: u64) -> u64 {
+    let block = node.call(
+        "eth_getBlockByNumber",
+        json!([format!("{number:#x}"), true]),
+    );
+    let input = block["transactions"][0]["input"].as_str().expect("input");
+    u64::from_str_radix(&input[2 + 56..2 + 72], 16).expect("number")
+}
+
+fn signal(pid: u32, sig: &str) {
+    let status = std::process::Command::new("kill")
+        .args([format!("-{sig}"), pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{sig} {pid}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_l1_reorg_of_the_origin_rolls_back_unsafe_blocks_and_drops_its_deposits() {
+    let net = RollupNet::start(600).await;
+    let key = dev_signer(5);
+    // A deposit in L1 block B, and an L2 transfer in a block built on origin B.
+    let bob = address!("0x0000000000000000000000000000000000000b0b");
+    let deposit = net
+        .deposit(net.portal_call(bob, ONE_ETH, 100_000, false, Bytes::new(), ONE_ETH))
+        .await;
+    let deposit_receipt = net.l2_receipt(deposit);
+    let deposit_block = quantity(&deposit_receipt["blockNumber"]);
+    let origin = origin_of(&net.node, deposit_block);
+    assert_eq!(balance(&net.node, bob, "latest"), U256::from(ONE_ETH));
+    let raw = sign_1559(
+        &key,
+        0,
+        Some(address!("0x000000000000000000000000000000000000dEaD")),
+        U256::from(7),
+        21_000,
+        10_000_000_000,
+        1_000_000,
+        Bytes::new(),
+    );
+    let transfer: B256 =
+        serde_json::from_value(net.node.call("eth_sendRawTransaction", json!([raw])))
+            .expect("hash");
+    let transfer_block = quantity(&net.node.receipt(transfer)["blockNumber"]);
+    assert!(transfer_block > deposit_block);
+    let old_hash = net.node.call(
+        "eth_getBlockByNumber",
+        json!([format!("{deposit_block:#x}"), false]),
+    )["hash"]
+        .clone();
+
+    // L1 replaces block B (and nothing else) with an empty one.
+    let l1_head = net.l1.get_block_number().await.expect("l1 head");
+    assert_eq!(l1_head, origin, "the deposit's block is the L1 head");
+    net.l1
+        .raw_request::<_, ()>("anvil_reorg".into(), (1u64, Vec::<Value>::new()))
+        .await
+        .expect("anvil_reorg");
+    let new_b = net
+        .l1
+        .get_block_by_number(origin.into())
+        .await
+        .expect("rpc")
+        .expect("block");
+    assert!(new_b.transactions.is_empty());
+
+    // The sequencer rolls back the blocks built on the lost B: the deposit is gone, the
+    // transfer is included again, and every block names a canonical origin.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let gone = net
+            .node
+            .call("eth_getTransactionReceipt", json!([deposit]))
+            .is_null();
+        let again = net
+            .node
+            .call("eth_getTransactionReceipt", json!([transfer]));
+        if gone && !again.is_null() {
+            assert_eq!(again["status"], "0x1");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sequencer did not follow the L1 reorg"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(balance(&net.node, bob, "latest"), U256::ZERO);
+    let head = net.node.block_number();
+    assert!(head >= deposit_block);
+    assert_ne!(
+        net.node.call(
+            "eth_getBlockByNumber",
+            json!([format!("{deposit_block:#x}"), false])
+        )["hash"],
+        old_hash,
+        "the block that held the deposit was replaced"
+    );
+    for n in 1..=head {
+        let block = net
+            .node
+            .call("eth_getBlockByNumber", json!([format!("{n:#x}"), true]));
+        let input = block["transactions"][0]["input"].as_str().expect("input");
+        let number = u64::from_str_radix(&input[2 + 56..2 + 72], 16).expect("number");
+        let hash = format!("0x{}", &input[2 + 200..2 + 264]);
+        let l1 = net
+            .l1
+            .get_block_by_number(number.into())
+            .await
+            .expect("rpc")
+            .expect("block");
+        assert_eq!(
+            l1.header.hash.to_string(),
+            hash,
+            "L2 block {n} names a non-canonical origin"
+        );
+    }
+    // The chain goes on.
+    net.node.wait_for_block(head + 2);
 }

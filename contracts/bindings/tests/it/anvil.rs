@@ -83,6 +83,13 @@ impl Anvil {
     }
 }
 
+impl Anvil {
+    /// The process id, to pause (SIGSTOP) or resume (SIGCONT) it.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Anvil {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1,0 +1,142 @@
+//! Rolling the chain back: the flat state returns exactly to the kept block's, and the chain
+//! built on it afterwards agrees with its own state roots.
+
+use alloy::{
+    consensus::{SignableTransaction, TxEip1559, TxEnvelope},
+    eips::Encodable2718,
+    network::TxSignerSync,
+};
+use alloy_primitives::{Address, Bytes, TxKind, U256, address};
+use alloy_signer_local::PrivateKeySigner;
+use sprout_protocol::{StateReader, state_root::TrieState};
+
+use super::*;
+
+fn sign(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: u64, input: &[u8]) -> Bytes {
+    let mut tx = TxEip1559 {
+        chain_id: 901,
+        nonce,
+        gas_limit: 200_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1_000_000,
+        to,
+        value: U256::from(value),
+        access_list: Default::default(),
+        input: Bytes::copy_from_slice(input),
+    };
+    let sig = signer.sign_transaction_sync(&mut tx).expect("sign");
+    TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+}
+
+/// Init code: `sstore(1, 5)`, then deploy a runtime that stores its first calldata word in
+/// slot 0.
+fn store_contract() -> Vec<u8> {
+    let runtime = [0x60, 0x00, 0x35, 0x60, 0x00, 0x55, 0x00];
+    let mut code = vec![0x60, 0x05, 0x60, 0x01, 0x55, 0x66];
+    code.extend_from_slice(&runtime);
+    code.extend_from_slice(&[0x60, 0x00, 0x52, 0x60, 0x07, 0x60, 0x19, 0xf3]);
+    code
+}
+
+fn word(n: u8) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[31] = n;
+    w
+}
+
+#[test]
+fn unwinding_restores_the_flat_state_and_the_chain_goes_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
+    let chain = Chain::open(Storage::open(dir.path()).expect("db"), config).expect("chain");
+    let signers = crate::dev::dev_signers(2).expect("keys");
+    let (alice, bob) = (&signers[0], &signers[1]);
+    let contract = alice.address().create(0);
+    let fresh = address!("0x00000000000000000000000000000000000f7e54");
+
+    chain
+        .submit_raw(&sign(alice, 0, TxKind::Create, 0, &store_contract()))
+        .expect("deploy");
+    chain.produce_block().expect("block 1");
+    assert_eq!(
+        LatestState(chain.storage())
+            .storage(contract, U256::from(1))
+            .expect("read"),
+        U256::from(5)
+    );
+    let kept = chain.storage().flat_dump().expect("dump");
+    let (kept_head, kept_hash) = chain.head();
+
+    // Two more blocks: a slot written then deleted, a new account, balances moved.
+    chain
+        .submit_raw(&sign(alice, 1, TxKind::Call(contract), 0, &word(42)))
+        .expect("store 42");
+    chain
+        .submit_raw(&sign(bob, 0, TxKind::Call(fresh), 1_000, &[]))
+        .expect("transfer");
+    chain.produce_block().expect("block 2");
+    chain
+        .submit_raw(&sign(alice, 2, TxKind::Call(contract), 0, &word(0)))
+        .expect("store 0");
+    chain
+        .submit_raw(&sign(bob, 1, TxKind::Call(fresh), 2_000, &[]))
+        .expect("transfer");
+    chain
+        .submit_raw(&sign(alice, 3, TxKind::Call(contract), 0, &word(9)))
+        .expect("store 9");
+    chain.produce_block().expect("block 3");
+    let (head, _) = chain.head();
+    assert_eq!(head.number, 3);
+    let read = LatestState(chain.storage());
+    assert_eq!(
+        read.storage(contract, U256::ZERO).expect("read"),
+        U256::from(9)
+    );
+    assert!(read.account(fresh).expect("read").is_some());
+
+    assert_eq!(chain.unwind_to(1).expect("unwind"), 2);
+    assert_eq!(chain.head().1, kept_hash);
+    assert_eq!(chain.storage().head_hash().expect("head"), Some(kept_hash));
+    assert_eq!(chain.storage().flat_dump().expect("dump"), kept);
+    assert_eq!(chain.storage().canonical_hash(2).expect("read"), None);
+    assert_eq!(
+        LatestState(chain.storage()).account(fresh).expect("read"),
+        None
+    );
+    // The five user transactions of blocks 2 and 3 are back in the pool.
+    assert_eq!(chain.pool().status(), (5, 0));
+
+    // A new block 2 takes them all, and its state root agrees with the flat state.
+    let block = chain.produce_block().expect("new block 2");
+    assert_eq!(block.header.number, 2);
+    assert_eq!(block.header.parent_hash, kept_hash);
+    let body = chain
+        .storage()
+        .body(&block.hash)
+        .expect("read")
+        .expect("body");
+    assert_eq!(body.transactions.len(), 5);
+    let trie = TrieState::new(block.header.state_root, chain.storage());
+    let flat = LatestState(chain.storage());
+    for who in [
+        alice.address(),
+        bob.address(),
+        contract,
+        fresh,
+        Address::ZERO,
+    ] {
+        assert_eq!(
+            trie.account(who).expect("trie"),
+            flat.account(who).expect("flat")
+        );
+    }
+    for slot in [0u8, 1] {
+        assert_eq!(
+            trie.storage(contract, U256::from(slot)).expect("trie"),
+            flat.storage(contract, U256::from(slot)).expect("flat")
+        );
+    }
+    assert!(kept_head.number < block.header.number);
+    // Unwinding to the head or above changes nothing.
+    assert_eq!(chain.unwind_to(5).expect("noop"), 0);
+}
