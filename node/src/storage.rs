@@ -31,8 +31,9 @@ const CF_CODE: &str = "code"; // code hash -> code
 const CF_TRIE: &str = "trie"; // node hash -> rlp(node)
 const CF_META: &str = "meta"; // key -> value
 const CF_UNDO: &str = "undo"; // block hash -> the flat-state values the block overwrote
+const CF_DERIVED: &str = "derived"; // L2 number(be) -> L1 number(be 8) ++ L1 hash(32) it was derived from
 
-const COLUMN_FAMILIES: [&str; 11] = [
+const COLUMN_FAMILIES: [&str; 12] = [
     CF_HEADERS,
     CF_CANONICAL,
     CF_BODIES,
@@ -44,10 +45,24 @@ const COLUMN_FAMILIES: [&str; 11] = [
     CF_TRIE,
     CF_META,
     CF_UNDO,
+    CF_DERIVED,
 ];
 
 const META_HEAD: &[u8] = b"head";
 const META_CHAIN: &[u8] = b"chain_config";
+const META_SAFE: &[u8] = b"safe";
+const META_FINALIZED: &[u8] = b"finalized";
+
+/// A block derived from L1 data, to be recorded as the safe head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SafeUpdate {
+    /// The L2 block's number.
+    pub number: u64,
+    /// The L2 block's hash.
+    pub hash: B256,
+    /// The L1 block whose data completed its derivation.
+    pub derived_from: (u64, B256),
+}
 
 /// The body of a stored block: raw transactions plus what execution learned about them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -347,6 +362,12 @@ impl Storage {
 
     /// Commits an executed block as the new head, atomically.
     pub fn commit_block(&self, block: &ExecutedBlock) -> Result<()> {
+        self.commit_block_with(block, None)
+    }
+
+    /// Commits an executed block as the new head and, in the same write, as the safe head if
+    /// `safe` says so.
+    pub fn commit_block_with(&self, block: &ExecutedBlock, safe: Option<SafeUpdate>) -> Result<()> {
         let body = StoredBody {
             transactions: block
                 .block
@@ -371,8 +392,94 @@ impl Storage {
         batch.put_cf(self.cf(CF_UNDO)?, block.hash.as_slice(), undo.encode());
         self.write_state(&mut batch, &block.changes, &block.trie_nodes)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, block.hash.as_slice());
+        if let Some(safe) = safe {
+            self.write_safe(&mut batch, safe)?;
+        }
         self.db.write(batch)?;
         Ok(())
+    }
+
+    fn write_safe(&self, batch: &mut WriteBatch, safe: SafeUpdate) -> Result<()> {
+        let mut record = [0u8; 40];
+        record[..8].copy_from_slice(&safe.derived_from.0.to_be_bytes());
+        record[8..].copy_from_slice(safe.derived_from.1.as_slice());
+        batch.put_cf(self.cf(CF_DERIVED)?, safe.number.to_be_bytes(), record);
+        batch.put_cf(self.cf(CF_META)?, META_SAFE, safe.hash.as_slice());
+        Ok(())
+    }
+
+    /// Records an existing canonical block as the new safe head (the sequencer's own block,
+    /// confirmed by derivation).
+    pub fn set_safe(&self, safe: SafeUpdate) -> Result<()> {
+        let mut batch = WriteBatch::default();
+        self.write_safe(&mut batch, safe)?;
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// Moves the safe head back to canonical block `number` (derivation reset), forgetting what
+    /// later blocks were derived from. Also moves the finalized head back if it was later.
+    pub fn reset_safe(&self, number: u64) -> Result<()> {
+        let hash = self
+            .canonical_hash(number)?
+            .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {number}")))?;
+        let mut batch = WriteBatch::default();
+        self.clamp_heads(&mut batch, number, hash)?;
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// Points the safe and finalized heads at `hash` (block `number`) where they are later,
+    /// and drops derivation records past it.
+    fn clamp_heads(&self, batch: &mut WriteBatch, number: u64, hash: B256) -> Result<()> {
+        for key in [META_SAFE, META_FINALIZED] {
+            if let Some(head) = self.get(CF_META, key)? {
+                let head = B256::from_slice(&head);
+                let later = match self.header(&head)? {
+                    Some(header) => header.number > number,
+                    None => true,
+                };
+                if later {
+                    batch.put_cf(self.cf(CF_META)?, key, hash.as_slice());
+                }
+            }
+        }
+        let from = (number + 1).to_be_bytes();
+        let to = u64::MAX.to_be_bytes();
+        batch.delete_range_cf(self.cf(CF_DERIVED)?, from.as_slice(), to.as_slice());
+        Ok(())
+    }
+
+    /// The safe head's hash, if derivation has recorded one.
+    pub fn safe_hash(&self) -> Result<Option<B256>> {
+        Ok(self
+            .get(CF_META, META_SAFE)?
+            .map(|raw| B256::from_slice(&raw)))
+    }
+
+    /// The finalized head's hash, if one is recorded.
+    pub fn finalized_hash(&self) -> Result<Option<B256>> {
+        Ok(self
+            .get(CF_META, META_FINALIZED)?
+            .map(|raw| B256::from_slice(&raw)))
+    }
+
+    /// Records the finalized head.
+    pub fn set_finalized(&self, hash: B256) -> Result<()> {
+        Ok(self.db.put_cf(self.cf(CF_META)?, META_FINALIZED, hash.as_slice())?)
+    }
+
+    /// The L1 block (number, hash) safe block `number` was derived from.
+    pub fn derived_from(&self, number: u64) -> Result<Option<(u64, B256)>> {
+        let Some(raw) = self.get(CF_DERIVED, &number.to_be_bytes())? else {
+            return Ok(None);
+        };
+        if raw.len() != 40 {
+            return Err(NodeError::Corrupt("derivation record".into()));
+        }
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&raw[..8]);
+        Ok(Some((u64::from_be_bytes(n), B256::from_slice(&raw[8..]))))
     }
 
     /// What the flat state holds, before `changes` are written, for every key they touch.
@@ -501,6 +608,7 @@ impl Storage {
             bodies.push(body);
         }
         batch.put_cf(self.cf(CF_META)?, META_HEAD, target_hash.as_slice());
+        self.clamp_heads(&mut batch, target, target_hash)?;
         self.db.write(batch)?;
         bodies.reverse();
         Ok(bodies)

@@ -9,6 +9,7 @@ pub mod deposit;
 pub mod error;
 pub mod executor;
 pub mod l1_info;
+pub mod output;
 pub mod receipt;
 pub mod rollup;
 pub mod state;

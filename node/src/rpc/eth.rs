@@ -6,7 +6,13 @@ use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
 use jsonrpsee::{RpcModule, core::RegisterMethodError, types::Params};
 use serde_json::{Value, json};
-use sprout_protocol::{StateReader, state_root::TrieState, trie::Trie, tx::SproutTx};
+use sprout_protocol::{
+    StateReader,
+    output::{MESSAGE_PASSER, OUTPUT_VERSION_V0, output_root_v0},
+    state_root::TrieState,
+    trie::Trie,
+    tx::SproutTx,
+};
 use sprout_sequencer::pool::PoolTransaction;
 
 use super::{
@@ -378,6 +384,33 @@ impl RpcContext {
         }))
     }
 
+    /// `optimism_outputAtBlock`: the v0 output root of a block, with its parts.
+    fn output_at_block(&self, number: BlockNumberOrTag) -> RpcResult<Value> {
+        let (header, hash) = self.resolve(Some(BlockId::Number(number)))?;
+        let storage = self.chain.storage();
+        let passer_root = TrieState::new(header.state_root, storage)
+            .trie_account(MESSAGE_PASSER)?
+            .map(|account| account.storage_root)
+            .unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
+        Ok(json!({
+            "version": OUTPUT_VERSION_V0,
+            "outputRoot": output_root_v0(header.state_root, passer_root, hash),
+            "blockRef": self.l2_ref(&header, hash)?,
+            "withdrawalStorageRoot": passer_root,
+            "stateRoot": header.state_root,
+            "syncStatus": self.sync_status()?,
+        }))
+    }
+
+    /// `debug_getRawBlock`: the block's RLP, as Ethereum encodes blocks (typed transactions as
+    /// strings holding their EIP-2718 bytes, legacy ones as lists).
+    fn raw_block(&self, id: BlockId) -> RpcResult<Option<Bytes>> {
+        let Some((header, _, body)) = self.body_of(id)? else {
+            return Ok(None);
+        };
+        Ok(Some(crate::rpc::types::block_rlp(&header, &body)))
+    }
+
     /// `optimism_syncStatus`: the L1 and L2 heads this node knows. Until batches are derived
     /// from L1 (the batcher comes next), nothing is safe or finalized past genesis.
     fn sync_status(&self) -> RpcResult<Value> {
@@ -607,6 +640,12 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
         }
     })?;
     module.register_blocking_method("optimism_syncStatus", |_, ctx, _| ctx.sync_status())?;
+    module.register_blocking_method("optimism_outputAtBlock", |p, ctx, _| {
+        ctx.output_at_block(required(&p, 0)?)
+    })?;
+    module.register_method("debug_getRawBlock", |p, ctx, _| -> RpcResult<Option<Bytes>> {
+        ctx.raw_block(required(&p, 0)?)
+    })?;
     module.register_method("txpool_content", |_, ctx, _| -> RpcResult<Value> {
         Ok(ctx.txpool_content())
     })?;

@@ -281,3 +281,39 @@ pub fn block_json(
 pub fn hex_bytes(bytes: &[u8]) -> Value {
     json!(Bytes::copy_from_slice(bytes))
 }
+
+/// A stored block as Ethereum's block RLP: `[header, [tx…], [], [withdrawal…]]`, typed
+/// transactions as strings of their EIP-2718 bytes and legacy ones as their own RLP lists.
+pub fn block_rlp(header: &Header, body: &StoredBody) -> Bytes {
+    use alloy_rlp::Encodable;
+    let mut txs = Vec::new();
+    for raw in &body.transactions {
+        match raw.first() {
+            Some(first) if *first >= 0xc0 => txs.extend_from_slice(raw),
+            _ => raw.as_ref().encode(&mut txs),
+        }
+    }
+    let mut withdrawals = Vec::new();
+    if let Some(list) = &body.withdrawals {
+        for w in list {
+            w.encode(&mut withdrawals);
+        }
+    }
+    let list_header = |len: usize| alloy_rlp::Header {
+        list: true,
+        payload_length: len,
+    };
+    let mut payload = Vec::new();
+    header.encode(&mut payload);
+    list_header(txs.len()).encode(&mut payload);
+    payload.extend_from_slice(&txs);
+    list_header(0).encode(&mut payload);
+    if body.withdrawals.is_some() {
+        list_header(withdrawals.len()).encode(&mut payload);
+        payload.extend_from_slice(&withdrawals);
+    }
+    let mut out = Vec::with_capacity(payload.len() + 9);
+    list_header(payload.len()).encode(&mut out);
+    out.extend_from_slice(&payload);
+    out.into()
+}

@@ -50,6 +50,25 @@ async fn transfer_with_alloy_provider() {
         .expect("exists");
     assert_eq!(block.header.hash, receipt.block_hash.expect("hash"));
     assert_eq!(block.transactions.len(), 1);
+
+    // debug_getRawBlock is the block's Ethereum RLP: alloy decodes it to the same block.
+    let raw: Bytes = provider
+        .raw_request(
+            "debug_getRawBlock".into(),
+            (format!("{:#x}", block.header.number),),
+        )
+        .await
+        .expect("raw block");
+    let decoded = <alloy::consensus::Block<alloy::consensus::TxEnvelope> as alloy_rlp::Decodable>::decode(
+        &mut raw.as_ref(),
+    )
+    .expect("decodes");
+    assert_eq!(decoded.header.hash_slow(), block.header.hash);
+    assert_eq!(
+        decoded.body.transactions[0].tx_hash(),
+        &receipt.transaction_hash
+    );
+    assert_eq!(decoded.body.withdrawals.map(|w| w.len()), Some(0));
 }
 
 #[test]

@@ -1,0 +1,336 @@
+//! The derivation pipeline's state machine.
+
+use alloc::{boxed::Box, collections::VecDeque, format, string::ToString, vec::Vec};
+use tracing::{debug, warn};
+
+use super::{DeriveError, L1Header, L1Provider, L2BlockInfo, PayloadAttributes};
+use crate::{
+    batch::{ChannelAssembler, ChannelReader, MAX_RLP_BYTES_PER_CHANNEL, SingularBatch},
+    l1_info::{L1BlockInfo, L1BlockRef},
+    rollup::RollupConfig,
+};
+
+/// What one call to [`Pipeline::step`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The next safe block's attributes: execute them, then call [`Pipeline::on_safe`].
+    Attributes(Box<PayloadAttributes>),
+    /// One more L1 block was read.
+    Advanced(L1BlockRef),
+    /// Nothing to do until L1 has more blocks (up to the limit given).
+    Idle,
+}
+
+/// Why a batch was dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchDrop {
+    /// Its timestamp is before the next slot: a block already derived.
+    Past,
+    /// Its timestamp is after the next slot: out of order.
+    Future,
+    /// It does not build on the safe head.
+    WrongParent,
+    /// Its epoch is not the safe head's origin or the next one.
+    EpochOutOfRange,
+    /// Its epoch is later than the L1 block that included it.
+    EpochAfterInclusion,
+    /// It landed on L1 after its epoch's sequencing window.
+    IncludedTooLate,
+    /// Its epoch hash is not L1's block at that number.
+    WrongEpochHash,
+    /// Its timestamp is before its epoch's.
+    BeforeEpoch,
+    /// Past the sequencer drift with transactions.
+    DriftWithTransactions,
+    /// Past the sequencer drift while the next epoch was due.
+    DriftNextEpochDue,
+    /// It lists an empty or deposit transaction.
+    BadTransactions,
+}
+
+enum Verdict {
+    Drop(BatchDrop),
+    Accept(L1Header),
+}
+
+fn temporary(err: impl core::fmt::Display) -> DeriveError {
+    DeriveError::Temporary(err.to_string())
+}
+
+/// The derivation pipeline (see the [module docs](super)).
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    config: RollupConfig,
+    safe: L2BlockInfo,
+    /// The last L1 block read.
+    cursor: L1BlockRef,
+    /// No forced block is made while the cursor is below this: after a reset, the pipeline
+    /// first re-reads the L1 blocks the safe head was derived with.
+    replay_until: u64,
+    assembler: ChannelAssembler,
+    /// Batches read from channels, in order, with the L1 block that completed their channel.
+    batches: VecDeque<(SingularBatch, u64)>,
+}
+
+impl Pipeline {
+    /// A pipeline whose safe head is `safe`, that has read L1 up to `cursor` and reads on from
+    /// the block after it. Before `replay_until` it makes no forced blocks.
+    ///
+    /// From genesis: `safe` is the L2 genesis and `cursor` the rollup's L1 anchor. After a
+    /// restart or reset: `cursor` is `channel_timeout` L1 blocks before the block `safe` was
+    /// derived from (so every channel still open then is read again), and `replay_until` that
+    /// block's number.
+    pub fn new(
+        config: RollupConfig,
+        safe: L2BlockInfo,
+        cursor: L1BlockRef,
+        replay_until: u64,
+    ) -> Self {
+        let assembler = ChannelAssembler::from_rollup_config(&config);
+        Self {
+            config,
+            safe,
+            cursor,
+            replay_until,
+            assembler,
+            batches: VecDeque::new(),
+        }
+    }
+
+    /// The safe head.
+    pub fn safe(&self) -> &L2BlockInfo {
+        &self.safe
+    }
+
+    /// The last L1 block read.
+    pub fn cursor(&self) -> L1BlockRef {
+        self.cursor
+    }
+
+    /// Records the block built from the last [`Step::Attributes`] as the new safe head.
+    pub fn on_safe(&mut self, block: L2BlockInfo) {
+        self.safe = block;
+    }
+
+    /// Does the next piece of work: the next safe block's attributes if L1 data already read
+    /// gives them, else reads one more L1 block (at most `l1_limit`).
+    pub fn step<P: L1Provider>(
+        &mut self,
+        l1: &mut P,
+        l1_limit: u64,
+    ) -> Result<Step, DeriveError> {
+        while let Some((batch, inclusion)) = self.batches.front() {
+            let inclusion = *inclusion;
+            match self.check(batch, inclusion, l1)? {
+                Verdict::Drop(reason) => {
+                    if reason != BatchDrop::Past {
+                        warn!(
+                            target: "derive",
+                            timestamp = batch.timestamp,
+                            epoch = batch.epoch_num,
+                            ?reason,
+                            "dropping batch"
+                        );
+                    }
+                    self.batches.pop_front();
+                }
+                Verdict::Accept(epoch) => {
+                    let Some((batch, _)) = self.batches.pop_front() else {
+                        break;
+                    };
+                    let derived_from = self.cursor;
+                    let attributes =
+                        self.attributes(l1, epoch, batch.transactions, derived_from, false)?;
+                    return Ok(Step::Attributes(Box::new(attributes)));
+                }
+            }
+        }
+        if let Some(attributes) = self.forced(l1)? {
+            return Ok(Step::Attributes(Box::new(attributes)));
+        }
+        self.advance(l1, l1_limit)
+    }
+
+    /// Reads the next L1 block: its batcher data into channels and batches.
+    fn advance<P: L1Provider>(&mut self, l1: &mut P, l1_limit: u64) -> Result<Step, DeriveError> {
+        let number = self.cursor.number + 1;
+        if number > l1_limit {
+            return Ok(Step::Idle);
+        }
+        let Some(header) = l1.header_by_number(number).map_err(temporary)? else {
+            return Ok(Step::Idle);
+        };
+        if header.block.parent_hash != self.cursor.hash {
+            return Err(DeriveError::Reset(format!(
+                "L1 block {number} builds on {}, not on {} read before",
+                header.block.parent_hash, self.cursor.hash
+            )));
+        }
+        let batcher = self.config.genesis.system_config.batcher_addr;
+        let data = l1
+            .batcher_data(&header.block, self.config.batch_inbox_address, batcher)
+            .map_err(temporary)?;
+        for tx in &data {
+            let channels = match self.assembler.ingest_batcher_tx(tx, number) {
+                Ok(channels) => channels,
+                Err(err) => {
+                    warn!(target: "derive", l1 = number, %err, "ignoring batcher transaction");
+                    continue;
+                }
+            };
+            for channel in channels {
+                let mut reader = match ChannelReader::new(&channel.data, MAX_RLP_BYTES_PER_CHANNEL)
+                {
+                    Ok(reader) => reader,
+                    Err(err) => {
+                        warn!(target: "derive", l1 = number, %err, "ignoring channel");
+                        continue;
+                    }
+                };
+                while let Some(batch) = reader.next_batch() {
+                    match batch {
+                        Ok(batch) => self.batches.push_back((batch, number)),
+                        Err(err) => {
+                            warn!(target: "derive", l1 = number, %err, "rest of channel unreadable");
+                        }
+                    }
+                }
+            }
+        }
+        debug!(target: "derive", l1 = number, batches = self.batches.len(), "read L1 block");
+        self.cursor = header.block;
+        Ok(Step::Advanced(header.block))
+    }
+
+    fn header<P: L1Provider>(&self, l1: &mut P, number: u64) -> Result<L1Header, DeriveError> {
+        // Only blocks up to the cursor are asked for: L1 had them, so one missing now means
+        // L1 reorged to a shorter chain.
+        l1.header_by_number(number)
+            .map_err(temporary)?
+            .ok_or_else(|| DeriveError::Reset(format!("L1 block {number} is gone")))
+    }
+
+    fn check<P: L1Provider>(
+        &self,
+        batch: &SingularBatch,
+        inclusion: u64,
+        l1: &mut P,
+    ) -> Result<Verdict, DeriveError> {
+        let next = self.safe.timestamp + self.config.block_time;
+        if batch.timestamp < next {
+            return Ok(Verdict::Drop(BatchDrop::Past));
+        }
+        if batch.timestamp > next {
+            return Ok(Verdict::Drop(BatchDrop::Future));
+        }
+        if batch.parent_hash != self.safe.hash {
+            return Ok(Verdict::Drop(BatchDrop::WrongParent));
+        }
+        let origin = self.safe.origin.number;
+        if batch.epoch_num < origin || batch.epoch_num > origin + 1 {
+            return Ok(Verdict::Drop(BatchDrop::EpochOutOfRange));
+        }
+        if batch.epoch_num > inclusion {
+            return Ok(Verdict::Drop(BatchDrop::EpochAfterInclusion));
+        }
+        if batch.epoch_num + self.config.seq_window_size < inclusion {
+            return Ok(Verdict::Drop(BatchDrop::IncludedTooLate));
+        }
+        let epoch = self.header(l1, batch.epoch_num)?;
+        if epoch.block.hash != batch.epoch_hash {
+            return Ok(Verdict::Drop(BatchDrop::WrongEpochHash));
+        }
+        if batch.timestamp < epoch.block.timestamp {
+            return Ok(Verdict::Drop(BatchDrop::BeforeEpoch));
+        }
+        if batch.timestamp > epoch.block.timestamp + self.config.max_sequencer_drift {
+            if !batch.transactions.is_empty() {
+                return Ok(Verdict::Drop(BatchDrop::DriftWithTransactions));
+            }
+            if batch.epoch_num < self.cursor.number {
+                let next_epoch = self.header(l1, batch.epoch_num + 1)?;
+                if batch.timestamp >= next_epoch.block.timestamp {
+                    return Ok(Verdict::Drop(BatchDrop::DriftNextEpochDue));
+                }
+            }
+        }
+        if batch.check_transactions().is_err() {
+            return Ok(Verdict::Drop(BatchDrop::BadTransactions));
+        }
+        Ok(Verdict::Accept(epoch))
+    }
+
+    /// A deposit-only block, if the sequencing window of the safe head's epoch has expired.
+    fn forced<P: L1Provider>(
+        &mut self,
+        l1: &mut P,
+    ) -> Result<Option<PayloadAttributes>, DeriveError> {
+        let epoch = self.safe.origin.number;
+        let window = self.config.seq_window_size;
+        if self.cursor.number < self.replay_until || self.cursor.number < epoch + window {
+            return Ok(None);
+        }
+        let next = self.safe.timestamp + self.config.block_time;
+        let next_epoch = self.header(l1, epoch + 1)?;
+        let origin = if next < next_epoch.block.timestamp {
+            self.header(l1, epoch)?
+        } else if self.cursor.number >= epoch + 1 + window {
+            next_epoch
+        } else {
+            return Ok(None);
+        };
+        if origin.block.number == epoch && origin.block.hash != self.safe.origin.hash {
+            return Err(DeriveError::Reset(format!(
+                "the safe head's L1 origin {epoch} is no longer canonical"
+            )));
+        }
+        warn!(
+            target: "derive",
+            number = self.safe.number + 1,
+            epoch = origin.block.number,
+            "sequencing window expired: deriving a deposit-only block"
+        );
+        let derived_from = self.cursor;
+        self.attributes(l1, origin, Vec::new(), derived_from, true)
+            .map(Some)
+    }
+
+    fn attributes<P: L1Provider>(
+        &self,
+        l1: &mut P,
+        origin: L1Header,
+        transactions: Vec<alloy_primitives::Bytes>,
+        derived_from: L1BlockRef,
+        forced: bool,
+    ) -> Result<PayloadAttributes, DeriveError> {
+        let new_epoch = origin.block.number != self.safe.origin.number;
+        let sequence_number = if new_epoch {
+            0
+        } else {
+            self.safe.sequence_number + 1
+        };
+        let l1_info = L1BlockInfo::for_origin(
+            &origin,
+            sequence_number,
+            &self.config.genesis.system_config,
+        );
+        let mut deposits = Vec::with_capacity(1);
+        deposits.push(l1_info.deposit());
+        if new_epoch {
+            deposits.extend(
+                l1.deposits(&origin.block, self.config.deposit_contract_address)
+                    .map_err(temporary)?,
+            );
+        }
+        Ok(PayloadAttributes {
+            parent: self.safe,
+            timestamp: self.safe.timestamp + self.config.block_time,
+            origin,
+            l1_info,
+            deposits,
+            transactions,
+            derived_from,
+            forced,
+        })
+    }
+}
