@@ -128,6 +128,7 @@ impl Devnet {
             setup.genesis_path.display().to_string(),
             "--l1.rpc-url".into(),
             l1_url.clone(),
+            "--sequencer".into(),
             "--l1.confirmations".into(),
             "0".into(),
             "--datadir".into(),

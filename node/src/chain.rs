@@ -10,7 +10,9 @@ use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, U256};
 use parking_lot::{Mutex, RwLock};
 use sprout_protocol::{
-    BlockEnvInputs, ChainConfig, ExecutedBlock, Executor, RecoveredTx, executor::ApplyError,
+    BlockEnvInputs, ChainConfig, ExecutedBlock, Executor, RecoveredTx,
+    derive::{L2BlockInfo, PayloadAttributes, rollup_block_inputs, rollup_fees},
+    executor::ApplyError,
 };
 use sprout_sequencer::pool::{AccountReader, PoolConfig, TxPool};
 use tokio::sync::broadcast;
@@ -20,7 +22,7 @@ use crate::{
     NodeError, Result,
     pool_tx::PoolTx,
     rollup::RollupMode,
-    storage::{LatestState, Storage},
+    storage::{LatestState, SafeUpdate, Storage},
 };
 
 /// Largest transaction the pool accepts (geth's 128 KiB).
@@ -64,6 +66,11 @@ pub struct Chain {
     blocks: broadcast::Sender<Arc<NewBlock>>,
     pending: broadcast::Sender<B256>,
     rollup: Option<RollupMode>,
+    /// Bumped whenever the safe head moves back outside derivation's control (an unwind):
+    /// the derivation driver then restarts its pipeline.
+    resets: std::sync::atomic::AtomicU64,
+    /// The last L1 block derivation read.
+    derivation_l1: RwLock<Option<sprout_protocol::l1_info::L1BlockRef>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -142,6 +149,8 @@ impl Chain {
             blocks,
             pending,
             rollup,
+            resets: Default::default(),
+            derivation_l1: RwLock::new(None),
         }))
     }
 
@@ -285,10 +294,15 @@ impl Chain {
         let executed = builder.finish(parent.state_root, self.storage.as_ref())?;
         debug_assert_eq!(executed.block.header.parent_hash, parent_hash);
         self.storage.commit_block(&executed)?;
+        Ok(self.publish(&executed))
+    }
+
+    /// Makes a just-committed block the head: pool, subscribers, log.
+    fn publish(&self, executed: &ExecutedBlock) -> Arc<NewBlock> {
         let new_block = Arc::new(NewBlock {
             header: executed.block.header.clone(),
             hash: executed.hash,
-            logs: crate::rpc::types::block_logs(&executed),
+            logs: crate::rpc::types::block_logs(executed),
         });
         *self.head.write() = (executed.block.header.clone(), executed.hash);
         let included: Vec<B256> = executed
@@ -303,9 +317,9 @@ impl Chain {
             &included,
             self.config.next_base_fee(&executed.block.header),
         );
-        log_block(&executed);
+        log_block(executed);
         let _ = self.blocks.send(new_block.clone());
-        Ok(new_block)
+        new_block
     }
 
     /// Rolls the chain back to block `target` (a reorg of unsafe blocks): the state returns to
@@ -331,6 +345,8 @@ impl Chain {
             .header(&hash)?
             .ok_or(NodeError::UnknownBlock(hash))?;
         *self.head.write() = (header.clone(), hash);
+        self.resets
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         warn!(
             target: "chain",
             from = head.number,
@@ -434,15 +450,30 @@ impl Chain {
     }
 
     /// The newest block derived from L1 data (`safe`). A dev chain has no L1, so its head is
-    /// its safe head; a rollup sequencer without a batcher has posted nothing: genesis.
+    /// its safe head; a rollup chain starts with genesis safe.
     pub fn safe_head(&self) -> Result<(Header, B256)> {
         if self.rollup.is_none() {
             return Ok(self.head());
         }
-        let hash = self
-            .storage
-            .canonical_hash(0)?
-            .ok_or_else(|| NodeError::Corrupt("no genesis".into()))?;
+        self.recorded_head(self.storage.safe_hash()?)
+    }
+
+    /// The newest block derived from finalized L1 data (`finalized`).
+    pub fn finalized_head(&self) -> Result<(Header, B256)> {
+        if self.rollup.is_none() {
+            return Ok(self.head());
+        }
+        self.recorded_head(self.storage.finalized_hash()?)
+    }
+
+    fn recorded_head(&self, hash: Option<B256>) -> Result<(Header, B256)> {
+        let hash = match hash {
+            Some(hash) => hash,
+            None => self
+                .storage
+                .canonical_hash(0)?
+                .ok_or_else(|| NodeError::Corrupt("no genesis".into()))?,
+        };
         let header = self
             .storage
             .header(&hash)?
@@ -450,7 +481,153 @@ impl Chain {
         Ok((header, hash))
     }
 
-    /// The rollup config, in rollup mode.
+    /// How many times the chain was rolled back (derivation restarts when this changes).
+    pub fn resets(&self) -> u64 {
+        self.resets.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The last L1 block derivation read.
+    pub fn derivation_l1(&self) -> Option<sprout_protocol::l1_info::L1BlockRef> {
+        *self.derivation_l1.read()
+    }
+
+    /// Records the last L1 block derivation read.
+    pub fn set_derivation_l1(&self, block: sprout_protocol::l1_info::L1BlockRef) {
+        *self.derivation_l1.write() = Some(block);
+    }
+
+    /// Makes the block `attributes` describe the next safe block. If the chain already holds a
+    /// block there (the sequencer's own) that matches, it only becomes safe; one that does not
+    /// match is rolled back with everything after it, and the derived block replaces it. A
+    /// batch transaction that cannot be included turns the block into a deposit-only one.
+    /// Blocking.
+    pub fn apply_derived(&self, attributes: &PayloadAttributes) -> Result<L2BlockInfo> {
+        let _guard = self.produce.lock();
+        let (safe, safe_hash) = self.safe_head()?;
+        if attributes.parent.hash != safe_hash {
+            return Err(NodeError::Derive(format!(
+                "derived block {} builds on {}, but the safe head is {safe_hash}",
+                attributes.parent.number + 1,
+                attributes.parent.hash
+            )));
+        }
+        let number = safe.number + 1;
+        let derived_from = (attributes.derived_from.number, attributes.derived_from.hash);
+        if let Some(hash) = self.storage.canonical_hash(number)? {
+            if self.matches(hash, attributes)? {
+                self.storage.set_safe(SafeUpdate {
+                    number,
+                    hash,
+                    derived_from,
+                })?;
+                debug!(target: "derive", number, %hash, "unsafe block confirmed by L1 data");
+                return Ok(attributes.block_info(hash));
+            }
+            warn!(
+                target: "derive",
+                number,
+                %hash,
+                forced = attributes.forced,
+                "the chain's block differs from the one derived from L1; replacing it"
+            );
+            self.unwind_locked(safe.number)?;
+        }
+        let executed = match self.execute_attributes(&safe, attributes)? {
+            Some(block) => block,
+            None => {
+                warn!(target: "derive", number, "a batch transaction is invalid: deposit-only block");
+                self.execute_attributes(&safe, &attributes.deposits_only())?
+                    .ok_or_else(|| NodeError::Derive("a deposit-only block failed".into()))?
+            }
+        };
+        let info = attributes.block_info(executed.hash);
+        self.storage.commit_block_with(
+            &executed,
+            Some(SafeUpdate {
+                number,
+                hash: executed.hash,
+                derived_from,
+            }),
+        )?;
+        self.publish(&executed);
+        Ok(info)
+    }
+
+    fn matches(&self, hash: B256, attributes: &PayloadAttributes) -> Result<bool> {
+        let header = self
+            .storage
+            .header(&hash)?
+            .ok_or(NodeError::UnknownBlock(hash))?;
+        let body = self
+            .storage
+            .body(&hash)?
+            .ok_or(NodeError::UnknownBlock(hash))?;
+        Ok(header.parent_hash == attributes.parent.hash
+            && header.timestamp == attributes.timestamp
+            && header.mix_hash == attributes.origin.mix_hash
+            && header.parent_beacon_block_root
+                == Some(
+                    attributes
+                        .origin
+                        .parent_beacon_block_root
+                        .unwrap_or_default(),
+                )
+            && body.transactions == attributes.raw_transactions())
+    }
+
+    /// Executes `attributes` on `parent`. `None` if a batch transaction cannot be included.
+    fn execute_attributes(
+        &self,
+        parent: &Header,
+        attributes: &PayloadAttributes,
+    ) -> Result<Option<ExecutedBlock>> {
+        let inputs = rollup_block_inputs(
+            &self.config,
+            parent,
+            attributes.timestamp,
+            &attributes.origin,
+        );
+        let mut builder = self
+            .executor
+            .builder(parent, inputs, LatestState(&self.storage))?;
+        builder.set_rollup_fees(rollup_fees(attributes.l1_info));
+        for deposit in &attributes.deposits {
+            let tx = sprout_protocol::SproutTx::Deposit(deposit.clone()).recover()?;
+            if let Err(ApplyError::Invalid(err) | ApplyError::Fatal(err)) = builder.apply(tx) {
+                return Err(NodeError::Derive(format!(
+                    "a deposit failed to apply: {err}"
+                )));
+            }
+        }
+        for raw in &attributes.transactions {
+            let Ok(tx) = RecoveredTx::decode(raw) else {
+                return Ok(None);
+            };
+            match builder.apply(tx) {
+                Ok(()) => {}
+                Err(ApplyError::Invalid(_)) => return Ok(None),
+                Err(ApplyError::Fatal(err)) => return Err(err.into()),
+            }
+        }
+        Ok(Some(
+            builder.finish(parent.state_root, self.storage.as_ref())?,
+        ))
+    }
+
+    /// Moves the safe head back to block `number` after an L1 reorg under it. A follower
+    /// (which only has derived blocks) also rolls its chain back there. Blocking.
+    pub fn reset_safe(&self, number: u64) -> Result<()> {
+        let _guard = self.produce.lock();
+        let sequencing = self.rollup.as_ref().is_some_and(|r| r.sequencing);
+        if sequencing {
+            self.storage.reset_safe(number)?;
+        } else {
+            self.unwind_locked(number)?;
+        }
+        Ok(())
+    }
+
+    /// The rollup config, in rollup mode.    /// The rollup config, in rollup mode.
     pub fn rollup_config(&self) -> Option<&sprout_protocol::rollup::RollupConfig> {
         self.rollup.as_ref().map(|r| &r.config)
     }

@@ -132,6 +132,13 @@ pub struct NodeArgs {
     /// L1 JSON-RPC endpoint (HTTP).
     #[arg(long = "l1.rpc-url", env = "SPROUT_L1_RPC_URL")]
     pub l1_rpc_url: Option<String>,
+    /// Build blocks (the rollup's sequencer). Without it, a rollup node follows: it derives
+    /// every block from L1 data and builds none.
+    #[arg(long)]
+    pub sequencer: bool,
+    /// A follower's sequencer RPC: where `eth_sendRawTransaction` is forwarded.
+    #[arg(long = "rollup.sequencer-http", env = "SPROUT_SEQUENCER_HTTP")]
+    pub sequencer_http: Option<String>,
     /// L1 blocks an origin must be buried under before the sequencer uses it.
     #[arg(long = "l1.confirmations", default_value_t = 4)]
     pub l1_confirmations: u64,
@@ -269,11 +276,12 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
                     rollup.l1_chain_id
                 )));
             }
-            Chain::open_rollup(
-                storage,
-                config.clone(),
-                RollupMode::new(rollup, l1, args.l1_confirmations),
-            )?
+            let mode = if args.sequencer {
+                RollupMode::new(rollup, l1, args.l1_confirmations)
+            } else {
+                RollupMode::follower(rollup, l1, args.sequencer_http.clone())
+            };
+            Chain::open_rollup(storage, config.clone(), mode)?
         }
         _ => Chain::open(storage, config.clone())?,
     };
@@ -285,13 +293,33 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
     let (addr, handle) = rpc::start(chain.clone(), rpc_config).await?;
     print_summary(&args, &chain, addr, &datadir)?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let sequencer = tokio::spawn(chain.clone().run_sequencer(async {
-        let _ = stop_rx.await;
-    }));
+    let sequencing = chain.rollup().is_none_or(|r| r.sequencing);
+    let sequencer = tokio::spawn({
+        let chain = chain.clone();
+        async move {
+            if sequencing {
+                chain
+                    .run_sequencer(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+            }
+        }
+    });
+    let stop_derivation = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let derivation = chain.rollup().map(|_| {
+        let chain = chain.clone();
+        let stop = stop_derivation.clone();
+        tokio::task::spawn_blocking(move || crate::derive::run(chain, stop))
+    });
     shutdown_signal().await;
     info!(target: "node", "shutting down");
     let _ = stop_tx.send(());
+    stop_derivation.store(true, std::sync::atomic::Ordering::SeqCst);
     let _ = sequencer.await;
+    if let Some(derivation) = derivation {
+        let _ = derivation.await;
+    }
     let _ = handle.stop();
     handle.stopped().await;
     Ok(())

@@ -37,6 +37,9 @@ pub enum NodeError {
         /// The lost origin's hash.
         hash: B256,
     },
+    /// Derivation could not apply what it derived.
+    #[error("derivation: {0}")]
+    Derive(String),
     /// A block the caller referred to does not exist.
     #[error("block {0} not found")]
     UnknownBlock(B256),

@@ -13,10 +13,12 @@ use alloy::{
     rpc::types::Filter,
 };
 use alloy_eips::eip7840::BlobParams;
+use alloy_primitives::Bytes;
 use alloy_primitives::{Address, B256, U256};
 use sprout_protocol::{
     TxDeposit,
     deposit::{TRANSACTION_DEPOSITED_TOPIC, decode_deposit_log},
+    derive::L1Provider,
     l1_info::L1BlockRef,
 };
 use sprout_sequencer::origin::L1Source;
@@ -24,20 +26,7 @@ use tracing::warn;
 
 use crate::{NodeError, Result};
 
-/// What an L2 block needs from its L1 origin's header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct L1Header {
-    /// Identity and timestamp.
-    pub block: L1BlockRef,
-    /// Base fee.
-    pub base_fee: U256,
-    /// Blob base fee (from the excess blob gas; 1 wei before Cancun).
-    pub blob_base_fee: U256,
-    /// `prevrandao` (mix hash).
-    pub mix_hash: B256,
-    /// EIP-4788 parent beacon block root, if the L1 has one.
-    pub parent_beacon_block_root: Option<B256>,
-}
+pub use sprout_protocol::derive::L1Header;
 
 /// How long one L1 request may take before L1 counts as unreachable.
 pub const L1_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
@@ -66,6 +55,11 @@ impl L1Client {
             handle,
             down_until: Arc::default(),
         })
+    }
+
+    /// The runtime blocking calls run on.
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        &self.handle
     }
 
     /// Runs one request with the timeout and the back-off after failures.
@@ -125,6 +119,60 @@ impl L1Client {
         }))
     }
 
+    /// The newest finalized block, if L1 names one.
+    pub async fn finalized_ref(&self) -> Result<Option<L1BlockRef>> {
+        let block = self
+            .request(
+                "eth_getBlockByNumber(finalized)",
+                self.provider
+                    .get_block_by_number(BlockNumberOrTag::Finalized)
+                    .into_future(),
+            )
+            .await?;
+        Ok(block.map(|b| L1BlockRef {
+            number: b.header.number,
+            hash: b.header.hash,
+            parent_hash: b.header.parent_hash,
+            timestamp: b.header.timestamp,
+        }))
+    }
+
+    /// The calldata of the transactions in `block` sent to `inbox` by `batcher`, in order.
+    /// Fails if L1 no longer has that block (it was reorged out).
+    pub async fn batcher_data(
+        &self,
+        block: &L1BlockRef,
+        inbox: Address,
+        batcher: Address,
+    ) -> Result<Vec<Bytes>> {
+        let full = self
+            .request(
+                "eth_getBlockByHash",
+                self.provider
+                    .get_block_by_hash(block.hash)
+                    .full()
+                    .into_future(),
+            )
+            .await?
+            .ok_or_else(|| NodeError::L1(format!("L1 block {} is gone", block.hash)))?;
+        let Some(txs) = full.transactions.as_transactions() else {
+            return Err(NodeError::L1(
+                "L1 returned a block without transaction bodies".into(),
+            ));
+        };
+        Ok(txs
+            .iter()
+            .filter(|tx| {
+                use alloy::consensus::Transaction as _;
+                tx.inner.to() == Some(inbox) && tx.inner.signer() == batcher
+            })
+            .map(|tx| {
+                use alloy::consensus::Transaction as _;
+                tx.inner.input().clone()
+            })
+            .collect())
+    }
+
     /// The latest block.
     pub async fn head_ref(&self) -> Result<L1BlockRef> {
         let number = self
@@ -170,5 +218,32 @@ impl L1Source for L1Client {
 
     fn block_by_number(&self, number: u64) -> Result<Option<L1BlockRef>> {
         Ok(self.handle.block_on(self.header(number))?.map(|h| h.block))
+    }
+}
+
+/// The L1 client as derivation reads it: blocking calls, for a blocking thread.
+#[derive(Debug)]
+pub struct DerivationL1<'a>(pub &'a L1Client);
+
+impl L1Provider for DerivationL1<'_> {
+    type Error = NodeError;
+
+    fn header_by_number(&mut self, number: u64) -> Result<Option<L1Header>> {
+        self.0.handle.block_on(self.0.header(number))
+    }
+
+    fn batcher_data(
+        &mut self,
+        block: &L1BlockRef,
+        inbox: Address,
+        batcher: Address,
+    ) -> Result<Vec<Bytes>> {
+        self.0
+            .handle
+            .block_on(self.0.batcher_data(block, inbox, batcher))
+    }
+
+    fn deposits(&mut self, block: &L1BlockRef, portal: Address) -> Result<Vec<TxDeposit>> {
+        self.0.handle.block_on(self.0.deposits(block.hash, portal))
     }
 }

@@ -3,6 +3,7 @@
 pub mod blocktest;
 pub mod chain;
 pub mod cli;
+pub mod derive;
 pub mod dev;
 pub mod error;
 pub mod l1;

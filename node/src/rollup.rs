@@ -2,7 +2,7 @@
 //! deposit and (on a new epoch) the origin's user deposits, and charges L1 data fees.
 
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, address};
+use alloy_primitives::B256;
 use sprout_protocol::{
     BlockEnvInputs, ChainConfig, RecoveredTx,
     executor::RollupFees,
@@ -19,10 +19,8 @@ use crate::{
     storage::Storage,
 };
 
-/// The BaseFeeVault predeploy.
-pub const BASE_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000019");
-/// The L1FeeVault predeploy.
-pub const L1_FEE_VAULT: Address = address!("0x420000000000000000000000000000000000001A");
+pub use sprout_protocol::derive::{BASE_FEE_VAULT, L1_FEE_VAULT};
+use sprout_protocol::derive::{rollup_block_inputs, rollup_fees};
 
 /// What the sequencer needs to anchor blocks to L1.
 #[derive(Debug)]
@@ -35,6 +33,10 @@ pub struct RollupMode {
     pub selector: OriginSelector,
     /// The last origin header read from L1, for blocks built while L1 is unreachable.
     last_origin: parking_lot::Mutex<Option<L1Header>>,
+    /// Whether this node sequences (builds blocks) or only follows L1.
+    pub sequencing: bool,
+    /// Where a follower forwards `eth_sendRawTransaction` (the sequencer's RPC).
+    pub sequencer_http: Option<String>,
 }
 
 /// How the next rollup block starts.
@@ -51,7 +53,7 @@ pub struct BlockPlan {
 }
 
 impl RollupMode {
-    /// A rollup mode over `l1` confirming origins `confirmations` deep.
+    /// A sequencing rollup mode over `l1` confirming origins `confirmations` deep.
     pub fn new(config: RollupConfig, l1: L1Client, confirmations: u64) -> Self {
         let selector = OriginSelector::new(OriginConfig {
             confirmations,
@@ -62,6 +64,18 @@ impl RollupMode {
             l1,
             selector,
             last_origin: parking_lot::Mutex::new(None),
+            sequencing: true,
+            sequencer_http: None,
+        }
+    }
+
+    /// A follower: derives the chain from L1 and builds no blocks of its own; transactions go to
+    /// `sequencer_http` if given.
+    pub fn follower(config: RollupConfig, l1: L1Client, sequencer_http: Option<String>) -> Self {
+        Self {
+            sequencing: false,
+            sequencer_http,
+            ..Self::new(config, l1, 0)
         }
     }
 
@@ -208,22 +222,13 @@ impl RollupMode {
             )));
         };
         *self.last_origin.lock() = Some(origin);
-        let system = self.config.genesis.system_config;
-        let info = L1BlockInfo {
-            number: origin.block.number,
-            timestamp: origin.block.timestamp,
-            base_fee: origin.base_fee,
-            hash: origin.block.hash,
-            sequence_number: if decision.new_epoch {
-                0
-            } else {
-                parent_seq + 1
-            },
-            batcher_hash: B256::left_padding_from(system.batcher_addr.as_slice()),
-            blob_base_fee: origin.blob_base_fee,
-            base_fee_scalar: system.base_fee_scalar,
-            blob_base_fee_scalar: system.blob_base_fee_scalar,
+        let sequence_number = if decision.new_epoch {
+            0
+        } else {
+            parent_seq + 1
         };
+        let info =
+            L1BlockInfo::for_origin(&origin, sequence_number, &self.config.genesis.system_config);
         let mut deposits = vec![SproutTx::Deposit(info.deposit()).recover()?];
         if decision.new_epoch {
             let user = handle.block_on(
@@ -238,22 +243,9 @@ impl RollupMode {
             }
         }
         Ok(BlockPlan {
-            inputs: BlockEnvInputs {
-                beneficiary: chain.fee_recipient,
-                timestamp,
-                gas_limit: chain.gas_limit,
-                base_fee: chain.next_base_fee(parent),
-                prev_randao: origin.mix_hash,
-                extra_data: Default::default(),
-                parent_beacon_block_root: Some(origin.parent_beacon_block_root.unwrap_or_default()),
-                withdrawals: Some(Vec::new()),
-            },
+            inputs: rollup_block_inputs(chain, parent, timestamp, &origin),
             deposits,
-            fees: RollupFees {
-                l1_info: info,
-                base_fee_vault: BASE_FEE_VAULT,
-                l1_fee_vault: L1_FEE_VAULT,
-            },
+            fees: rollup_fees(info),
             allow_user_txs: decision.allow_user_txs,
         })
     }

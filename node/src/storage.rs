@@ -466,7 +466,9 @@ impl Storage {
 
     /// Records the finalized head.
     pub fn set_finalized(&self, hash: B256) -> Result<()> {
-        Ok(self.db.put_cf(self.cf(CF_META)?, META_FINALIZED, hash.as_slice())?)
+        Ok(self
+            .db
+            .put_cf(self.cf(CF_META)?, META_FINALIZED, hash.as_slice())?)
     }
 
     /// The L1 block (number, hash) safe block `number` was derived from.

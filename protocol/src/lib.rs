@@ -7,6 +7,7 @@ pub mod batch;
 pub mod block;
 pub mod chain;
 pub mod deposit;
+pub mod derive;
 pub mod error;
 pub mod executor;
 pub mod l1_info;

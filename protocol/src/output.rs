@@ -10,7 +10,11 @@ pub const MESSAGE_PASSER: Address = address!("0x42000000000000000000000000000000
 pub const OUTPUT_VERSION_V0: B256 = B256::ZERO;
 
 /// `keccak256(version ++ state_root ++ message_passer_storage_root ++ block_hash)`, version 0.
-pub fn output_root_v0(state_root: B256, message_passer_storage_root: B256, block_hash: B256) -> B256 {
+pub fn output_root_v0(
+    state_root: B256,
+    message_passer_storage_root: B256,
+    block_hash: B256,
+) -> B256 {
     let mut preimage = [0u8; 128];
     preimage[..32].copy_from_slice(OUTPUT_VERSION_V0.as_slice());
     preimage[32..64].copy_from_slice(state_root.as_slice());
@@ -37,6 +41,9 @@ mod tests {
         }
         assert_eq!(output_root_v0(state, passer, block), keccak256(&words));
         // Each word counts.
-        assert_ne!(output_root_v0(passer, state, block), output_root_v0(state, passer, block));
+        assert_ne!(
+            output_root_v0(passer, state, block),
+            output_root_v0(state, passer, block)
+        );
     }
 }

@@ -81,9 +81,8 @@ impl RpcContext {
                     BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => {
                         return Ok(self.chain.head());
                     }
-                    BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized => {
-                        return Ok(self.chain.safe_head()?);
-                    }
+                    BlockNumberOrTag::Safe => return Ok(self.chain.safe_head()?),
+                    BlockNumberOrTag::Finalized => return Ok(self.chain.finalized_head()?),
                     BlockNumberOrTag::Earliest => 0,
                     BlockNumberOrTag::Number(n) => n,
                 };
@@ -411,8 +410,8 @@ impl RpcContext {
         Ok(Some(crate::rpc::types::block_rlp(&header, &body)))
     }
 
-    /// `optimism_syncStatus`: the L1 and L2 heads this node knows. Until batches are derived
-    /// from L1 (the batcher comes next), nothing is safe or finalized past genesis.
+    /// `optimism_syncStatus`: the L1 and L2 heads this node knows: unsafe (the head), safe
+    /// (derived from L1 data), finalized (derived from finalized L1 data).
     fn sync_status(&self) -> RpcResult<Value> {
         let Some(rollup) = self.chain.rollup() else {
             return Err(RpcError::Server(
@@ -439,13 +438,22 @@ impl RpcContext {
             }
             Err(_) => Value::Null,
         };
-        let current_l1 = l1_ref(unsafe_l2["l1origin"]["number"].as_u64().unwrap_or_default())?;
+        // The L1 block derivation has read up to (OP's current_l1).
+        let current_l1 = match self.chain.derivation_l1() {
+            Some(b) => json!({
+                "hash": b.hash, "number": b.number,
+                "parentHash": b.parent_hash, "timestamp": b.timestamp,
+            }),
+            None => l1_ref(rollup.config.genesis.l1.number)?,
+        };
+        let (finalized, finalized_hash) = self.chain.finalized_head()?;
+        let finalized_l2 = self.l2_ref(&finalized, finalized_hash)?;
         Ok(json!({
             "current_l1": current_l1,
             "head_l1": head_l1,
             "unsafe_l2": unsafe_l2,
             "safe_l2": safe_l2,
-            "finalized_l2": safe_l2,
+            "finalized_l2": finalized_l2,
         }))
     }
 
@@ -623,9 +631,14 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
     module.register_method("eth_getProof", |p, ctx, _| {
         ctx.proof(required(&p, 0)?, required(&p, 1)?, optional(&p, 2)?)
     })?;
-    module.register_method("eth_sendRawTransaction", |p, ctx, _| -> RpcResult<B256> {
+    module.register_async_method("eth_sendRawTransaction", |p, ctx, _| async move {
         let raw: Bytes = required(&p, 0)?;
-        ctx.chain.submit_raw(&raw).map_err(RpcError::Server)
+        match ctx.chain.rollup() {
+            Some(rollup) if !rollup.sequencing => {
+                forward_raw_tx(rollup.sequencer_http.as_deref(), raw).await
+            }
+            _ => ctx.chain.submit_raw(&raw).map_err(RpcError::Server),
+        }
     })?;
     module.register_method("txpool_status", |_, ctx, _| -> RpcResult<Value> {
         let (pending, queued) = ctx.chain.pool().status();
@@ -643,11 +656,38 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
     module.register_blocking_method("optimism_outputAtBlock", |p, ctx, _| {
         ctx.output_at_block(required(&p, 0)?)
     })?;
-    module.register_method("debug_getRawBlock", |p, ctx, _| -> RpcResult<Option<Bytes>> {
-        ctx.raw_block(required(&p, 0)?)
-    })?;
+    module.register_method(
+        "debug_getRawBlock",
+        |p, ctx, _| -> RpcResult<Option<Bytes>> { ctx.raw_block(required(&p, 0)?) },
+    )?;
     module.register_method("txpool_content", |_, ctx, _| -> RpcResult<Value> {
         Ok(ctx.txpool_content())
     })?;
     Ok(())
+}
+
+/// A follower hands transactions to its sequencer and answers with the sequencer's reply.
+async fn forward_raw_tx(sequencer: Option<&str>, raw: Bytes) -> RpcResult<B256> {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let Some(url) = sequencer else {
+        return Err(RpcError::Server(
+            "this node follows the chain from L1 and builds no blocks: send transactions to the sequencer, or start this node with --rollup.sequencer-http URL".into(),
+        ));
+    };
+    let url = url
+        .parse()
+        .map_err(|e| RpcError::internal(format!("--rollup.sequencer-http: {e}")))?;
+    let provider = ProviderBuilder::new().connect_http(url);
+    match provider
+        .raw_request::<_, B256>("eth_sendRawTransaction".into(), (raw,))
+        .await
+    {
+        Ok(hash) => Ok(hash),
+        Err(err) => match err.as_error_resp() {
+            Some(resp) => Err(RpcError::Server(resp.message.to_string())),
+            None => Err(RpcError::Server(format!(
+                "the sequencer cannot be reached: {err}"
+            ))),
+        },
+    }
 }

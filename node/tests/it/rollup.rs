@@ -141,6 +141,7 @@ impl RollupNet {
             rollup_path.display().to_string(),
             "--l1.rpc-url".into(),
             anvil.url.to_string(),
+            "--sequencer".into(),
             "--l1.confirmations".into(),
             "0".into(),
             "--datadir".into(),

@@ -59,10 +59,11 @@ async fn transfer_with_alloy_provider() {
         )
         .await
         .expect("raw block");
-    let decoded = <alloy::consensus::Block<alloy::consensus::TxEnvelope> as alloy_rlp::Decodable>::decode(
-        &mut raw.as_ref(),
-    )
-    .expect("decodes");
+    let decoded =
+        <alloy::consensus::Block<alloy::consensus::TxEnvelope> as alloy_rlp::Decodable>::decode(
+            &mut raw.as_ref(),
+        )
+        .expect("decodes");
     assert_eq!(decoded.header.hash_slow(), block.header.hash);
     assert_eq!(
         decoded.body.transactions[0].tx_hash(),

@@ -45,7 +45,6 @@ mod tests;
 
 use alloc::{string::String, vec::Vec};
 use alloy_consensus::Header;
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, U256, address};
 
 use crate::{
@@ -247,7 +246,9 @@ impl PayloadAttributes {
     pub fn raw_transactions(&self) -> Vec<Bytes> {
         let mut out = Vec::with_capacity(self.deposits.len() + self.transactions.len());
         for deposit in &self.deposits {
-            out.push(Bytes::from(SproutTx::Deposit(deposit.clone()).encoded_2718()));
+            out.push(Bytes::from(
+                SproutTx::Deposit(deposit.clone()).encoded_2718(),
+            ));
         }
         out.extend(self.transactions.iter().cloned());
         out

@@ -50,7 +50,7 @@ pub enum BatchDrop {
 
 enum Verdict {
     Drop(BatchDrop),
-    Accept(L1Header),
+    Accept(Box<L1Header>),
 }
 
 fn temporary(err: impl core::fmt::Display) -> DeriveError {
@@ -114,11 +114,7 @@ impl Pipeline {
 
     /// Does the next piece of work: the next safe block's attributes if L1 data already read
     /// gives them, else reads one more L1 block (at most `l1_limit`).
-    pub fn step<P: L1Provider>(
-        &mut self,
-        l1: &mut P,
-        l1_limit: u64,
-    ) -> Result<Step, DeriveError> {
+    pub fn step<P: L1Provider>(&mut self, l1: &mut P, l1_limit: u64) -> Result<Step, DeriveError> {
         while let Some((batch, inclusion)) = self.batches.front() {
             let inclusion = *inclusion;
             match self.check(batch, inclusion, l1)? {
@@ -140,7 +136,7 @@ impl Pipeline {
                     };
                     let derived_from = self.cursor;
                     let attributes =
-                        self.attributes(l1, epoch, batch.transactions, derived_from, false)?;
+                        self.attributes(l1, *epoch, batch.transactions, derived_from, false)?;
                     return Ok(Step::Attributes(Box::new(attributes)));
                 }
             }
@@ -257,7 +253,7 @@ impl Pipeline {
         if batch.check_transactions().is_err() {
             return Ok(Verdict::Drop(BatchDrop::BadTransactions));
         }
-        Ok(Verdict::Accept(epoch))
+        Ok(Verdict::Accept(Box::new(epoch)))
     }
 
     /// A deposit-only block, if the sequencing window of the safe head's epoch has expired.
@@ -309,11 +305,8 @@ impl Pipeline {
         } else {
             self.safe.sequence_number + 1
         };
-        let l1_info = L1BlockInfo::for_origin(
-            &origin,
-            sequence_number,
-            &self.config.genesis.system_config,
-        );
+        let l1_info =
+            L1BlockInfo::for_origin(&origin, sequence_number, &self.config.genesis.system_config);
         let mut deposits = Vec::with_capacity(1);
         deposits.push(l1_info.deposit());
         if new_epoch {
