@@ -1,6 +1,8 @@
 //! `sprout-bench` (`make bench`): executor throughput three ways, then end-to-end JSON-RPC load
 //! against a Sprout node and anvil in the same run. Figures, not pass/fail.
 
+#[path = "sprout_bench/batches.rs"]
+mod batches;
 #[path = "sprout_bench/e2e.rs"]
 mod e2e;
 #[path = "sprout_bench/executor.rs"]
@@ -142,6 +144,15 @@ fn run(args: &Args) -> Result<Report> {
             sprout_protocol::RecoveredTx::decode(raw)?;
         }
         report.recover_us = start.elapsed().as_secs_f64() * 1e6 / raws.len().max(1) as f64;
+        progress("batch compression (L1 bytes per transaction)");
+        for workload in [&eth, &erc20] {
+            let txs: Vec<_> = workload.blocks.iter().flatten().cloned().collect();
+            for block_txs in [100, 1_000] {
+                report
+                    .batches
+                    .push(batches::measure(workload.name, &txs, block_txs)?);
+            }
+        }
         for workload in [&eth, &erc20] {
             for way in Way::ALL {
                 progress(&format!("executor: {} / {}", workload.name, way.label()));

@@ -6,6 +6,7 @@
 mod anvil;
 mod bad_input;
 mod crash;
+mod derivation;
 mod devnet;
 mod harness;
 mod l1;

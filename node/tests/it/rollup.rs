@@ -30,19 +30,56 @@ use crate::{
 const STORE_ONE: Address = address!("0x0000000000000000000000000000000000005701");
 /// An L2 contract that always reverts.
 const REVERTER: Address = address!("0x0000000000000000000000000000000000005702");
-const ONE_ETH: u128 = 1_000_000_000_000_000_000;
+pub const ONE_ETH: u128 = 1_000_000_000_000_000_000;
 
-struct RollupNet {
-    anvil: Option<Anvil>,
-    l1: DynProvider,
-    addresses: L1Addresses,
-    operator: Address,
-    node: Node,
-    _dir: tempfile::TempDir,
+pub struct RollupNet {
+    pub anvil: Option<Anvil>,
+    pub l1: DynProvider,
+    pub addresses: L1Addresses,
+    pub operator: Address,
+    /// The sequencer.
+    pub node: Node,
+    /// `rollup.json` (with `genesis.json` beside it).
+    pub rollup_path: std::path::PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+/// How a test rollup is set up.
+#[derive(Clone, Copy, Debug)]
+pub struct NetParams {
+    pub max_sequencer_drift: u64,
+    pub seq_window_size: u64,
+    pub channel_timeout: u64,
+    /// Seconds between L1 blocks; `None`: L1 mines only on transactions.
+    pub l1_block_time: Option<u64>,
+}
+
+impl Default for NetParams {
+    fn default() -> Self {
+        Self {
+            max_sequencer_drift: 600,
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            l1_block_time: None,
+        }
+    }
+}
+
+/// The batcher's key in test rollups (its own, so its nonces never race the tests').
+pub fn batcher_key() -> alloy::signers::local::PrivateKeySigner {
+    dev_signer(9)
 }
 
 impl RollupNet {
     async fn start(max_sequencer_drift: u64) -> Self {
+        Self::start_with(NetParams {
+            max_sequencer_drift,
+            ..Default::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(params: NetParams) -> Self {
         let anvil = Anvil::start().await;
         let signer = dev_signer(0);
         let operator = signer.address();
@@ -105,16 +142,16 @@ impl RollupNet {
                 },
                 l2_time: now,
                 system_config: GenesisSystemConfig {
-                    batcher_addr: operator,
+                    batcher_addr: batcher_key().address(),
                     base_fee_scalar: deploy.basefee_scalar,
                     blob_base_fee_scalar: deploy.blobbasefee_scalar,
                     gas_limit: 30_000_000,
                 },
             },
             block_time: 1,
-            max_sequencer_drift,
-            seq_window_size: 3600,
-            channel_timeout: 300,
+            max_sequencer_drift: params.max_sequencer_drift,
+            seq_window_size: params.seq_window_size,
+            channel_timeout: params.channel_timeout,
             l1_chain_id: 31337,
             l2_chain_id: 901,
             batch_inbox_address: addresses.batch_inbox,
@@ -148,18 +185,63 @@ impl RollupNet {
             dir.path().join("data").display().to_string(),
         ]);
         node.wait_for_block(1);
+        if let Some(seconds) = params.l1_block_time {
+            l1.raw_request::<_, ()>("evm_setIntervalMining".into(), (seconds,))
+                .await
+                .expect("interval mining");
+        }
         Self {
             anvil: Some(anvil),
             l1,
             addresses,
             operator,
             node,
-            _dir: dir,
+            rollup_path,
+            dir,
         }
     }
 
+    /// The L1 RPC URL.
+    pub fn l1_url(&self) -> String {
+        self.anvil.as_ref().expect("anvil").url.to_string()
+    }
+
+    /// Starts a follower of this rollup on a fresh datadir `name`, forwarding transactions to
+    /// the sequencer.
+    pub fn follower(&self, name: &str) -> Node {
+        self.node_on(name, &["--rollup.sequencer-http".into(), self.node.url.clone()])
+    }
+
+    /// Starts a `sprout node` of this rollup on datadir `name` with `extra` flags.
+    pub fn node_on(&self, name: &str, extra: &[String]) -> Node {
+        let mut args = vec![
+            "--chain".to_string(),
+            self.rollup_path.display().to_string(),
+            "--l1.rpc-url".into(),
+            self.l1_url(),
+            "--datadir".into(),
+            self.dir.path().join(name).display().to_string(),
+        ];
+        args.extend(extra.iter().cloned());
+        Node::spawn(&args)
+    }
+
+    /// Sends an L1 transaction and returns its receipt.
+    pub async fn l1_send(
+        &self,
+        tx: alloy::rpc::types::TransactionRequest,
+    ) -> alloy::rpc::types::TransactionReceipt {
+        self.l1
+            .send_transaction(tx)
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("receipt")
+    }
+
     /// Sends an L1 transaction and returns the L2 hash of the deposit it emitted.
-    async fn deposit(&self, tx: alloy::rpc::types::TransactionRequest) -> B256 {
+    pub async fn deposit(&self, tx: alloy::rpc::types::TransactionRequest) -> B256 {
         let receipt = self
             .l1
             .send_transaction(tx)
@@ -184,7 +266,7 @@ impl RollupNet {
         SproutTx::Deposit(deposit).hash()
     }
 
-    fn l2_receipt(&self, hash: B256) -> Value {
+    pub fn l2_receipt(&self, hash: B256) -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let receipt = self.node.call("eth_getTransactionReceipt", json!([hash]));
@@ -199,7 +281,7 @@ impl RollupNet {
         }
     }
 
-    fn portal_call(
+    pub fn portal_call(
         &self,
         to: Address,
         value: u128,
@@ -222,7 +304,7 @@ impl RollupNet {
     }
 }
 
-fn balance(node: &Node, who: Address, block: &str) -> U256 {
+pub fn balance(node: &Node, who: Address, block: &str) -> U256 {
     serde_json::from_value(node.call("eth_getBalance", json!([who, block]))).expect("balance")
 }
 
@@ -540,7 +622,7 @@ async fn the_origin_advances_one_epoch_at_a_time_and_the_drift_holds_while_l1_is
 }
 
 /// The L1 origin number an L2 block names, from its L1-info deposit.
-fn origin_of(node: &Node, number: u64) -> u64 {
+pub fn origin_of(node: &Node, number: u64) -> u64 {
     let block = node.call(
         "eth_getBlockByNumber",
         json!([format!("{number:#x}"), true]),

@@ -124,6 +124,8 @@ pub struct Report {
     pub e2e: Vec<(String, LoadResult)>,
     /// `RecoveredTx::decode` (decode + sender recovery) per transaction, µs, one core.
     pub recover_us: f64,
+    /// L1 bytes per L2 transaction.
+    pub batches: Vec<crate::batches::BatchFigure>,
 }
 
 impl Report {
@@ -135,6 +137,7 @@ impl Report {
             executor: Vec::new(),
             e2e: Vec::new(),
             recover_us: 0.0,
+            batches: Vec::new(),
         }
     }
 
@@ -158,6 +161,7 @@ impl Report {
             "settings": self.settings,
             "executor": self.executor,
             "recoverMicros": self.recover_us,
+            "batches": self.batches,
             "e2e": self.e2e.iter().map(|(name, r)| json!({ "node": name, "result": r })).collect::<Vec<_>>(),
             "sproutOverAnvil": self.ratio(),
         })
@@ -194,6 +198,23 @@ impl Report {
                 self.recover_us,
                 1e6 / self.recover_us.max(f64::MIN_POSITIVE)
             );
+            println!();
+        }
+        if !self.batches.is_empty() {
+            println!(
+                "Batches on L1: singular batches, brotli channels, {} B calldata frames; floor {} B per transfer",
+                crate::batches::MAX_FRAME_SIZE,
+                crate::batches::FLOOR_BYTES_PER_TX
+            );
+            println!();
+            println!("| workload | txs/block | txs | raw bytes | L1 bytes | L1 txs | L1 bytes/tx | × floor |");
+            println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for b in &self.batches {
+                println!(
+                    "| {} | {} | {} | {} | {} | {} | {:.1} | {:.2} |",
+                    b.workload, b.block_txs, b.txs, b.raw_bytes, b.l1_bytes, b.l1_txs, b.bytes_per_tx, b.over_floor
+                );
+            }
             println!();
         }
         if !self.e2e.is_empty() {
