@@ -19,8 +19,9 @@
 //! ## Batch rules
 //!
 //! With `S` the safe head and `next = S.timestamp + block_time`, a batch included in L1 block
-//! `inclusion` is accepted only if all of these hold (else it is dropped; see
-//! [`BatchDrop`]):
+//! `inclusion` is accepted only if all of these hold. Else it is dropped (see [`BatchDrop`]),
+//! and, as Holocene does, so is the rest of its channel, unless it was merely a block already
+//! derived (a resubmission):
 //! - `timestamp == next` (earlier: a replay of a derived block; later: out of order, which
 //!   Holocene drops rather than buffers);
 //! - `parent_hash == S.hash`;

@@ -68,8 +68,11 @@ pub struct Pipeline {
     /// first re-reads the L1 blocks the safe head was derived with.
     replay_until: u64,
     assembler: ChannelAssembler,
-    /// Batches read from channels, in order, with the L1 block that completed their channel.
-    batches: VecDeque<(SingularBatch, u64)>,
+    /// Batches read from channels, in order, with the L1 block that completed their channel
+    /// and the channel's sequence number (to drop the rest of a channel after a bad batch).
+    batches: VecDeque<(SingularBatch, u64, u64)>,
+    /// Channels read so far.
+    channels_read: u64,
 }
 
 impl Pipeline {
@@ -94,6 +97,7 @@ impl Pipeline {
             replay_until,
             assembler,
             batches: VecDeque::new(),
+            channels_read: 0,
         }
     }
 
@@ -115,23 +119,28 @@ impl Pipeline {
     /// Does the next piece of work: the next safe block's attributes if L1 data already read
     /// gives them, else reads one more L1 block (at most `l1_limit`).
     pub fn step<P: L1Provider>(&mut self, l1: &mut P, l1_limit: u64) -> Result<Step, DeriveError> {
-        while let Some((batch, inclusion)) = self.batches.front() {
-            let inclusion = *inclusion;
+        while let Some((batch, inclusion, channel)) = self.batches.front() {
+            let (inclusion, channel) = (*inclusion, *channel);
             match self.check(batch, inclusion, l1)? {
-                Verdict::Drop(reason) => {
-                    if reason != BatchDrop::Past {
-                        warn!(
-                            target: "derive",
-                            timestamp = batch.timestamp,
-                            epoch = batch.epoch_num,
-                            ?reason,
-                            "dropping batch"
-                        );
-                    }
+                // A block derived already: a resubmission, skipped quietly.
+                Verdict::Drop(BatchDrop::Past) => {
                     self.batches.pop_front();
                 }
+                // Holocene: an invalid batch takes the rest of its channel with it.
+                Verdict::Drop(reason) => {
+                    warn!(
+                        target: "derive",
+                        timestamp = batch.timestamp,
+                        epoch = batch.epoch_num,
+                        ?reason,
+                        "dropping batch and the rest of its channel"
+                    );
+                    while self.batches.front().is_some_and(|(_, _, c)| *c == channel) {
+                        self.batches.pop_front();
+                    }
+                }
                 Verdict::Accept(epoch) => {
-                    let Some((batch, _)) = self.batches.pop_front() else {
+                    let Some((batch, _, _)) = self.batches.pop_front() else {
                         break;
                     };
                     let derived_from = self.cursor;
@@ -183,9 +192,10 @@ impl Pipeline {
                         continue;
                     }
                 };
+                self.channels_read += 1;
                 while let Some(batch) = reader.next_batch() {
                     match batch {
-                        Ok(batch) => self.batches.push_back((batch, number)),
+                        Ok(batch) => self.batches.push_back((batch, number, self.channels_read)),
                         Err(err) => {
                             warn!(target: "derive", l1 = number, %err, "rest of channel unreadable");
                         }

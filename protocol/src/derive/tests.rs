@@ -338,31 +338,24 @@ fn out_of_order_wrong_epoch_and_late_batches_are_dropped() {
     let config = config(3, 600);
     let mut l1 = TestL1::new(12);
     let batches = sequence(&l1, &config, 3);
-    // Block 2's batch before block 1's: block 2 is a future batch (dropped), block 1 is taken,
-    // then block 2 is gone for good and block 3 no longer fits.
-    l1.post(
-        1,
-        1,
-        &[batches[1].clone(), batches[0].clone(), batches[2].clone()],
-    );
-    // An epoch hash L1 does not have.
+    // Block 2's batch before block 1's: block 2 is out of order, which drops it and the rest of
+    // its channel. Block 1's batch then comes alone in the next channel.
+    l1.post(1, 1, &[batches[1].clone(), batches[0].clone(), batches[2].clone()]);
+    l1.post(1, 2, &[batches[0].clone()]);
+    // An epoch hash L1 does not have: dropped with the good batch after it.
     let mut wrong_epoch = batches[1].clone();
     wrong_epoch.epoch_hash = B256::repeat_byte(0xab);
-    l1.post(2, 2, &[wrong_epoch]);
+    l1.post(2, 3, &[wrong_epoch, batches[1].clone()]);
     let mut pipeline = new_pipeline(&config, &l1);
     let derived = derive_all(&mut pipeline, &mut l1, 2);
     assert_eq!(derived.len(), 1);
     assert_eq!(derived[0].transactions, batches[0].transactions);
     // Block 2's batch arrives at L1 block 4: epoch 0 + window 3 < 4, too late. The window
     // of epoch 0 is over, so blocks are forced instead.
-    l1.post(4, 3, &batches[1..]);
+    l1.post(4, 4, &batches[1..]);
     let derived = derive_all(&mut pipeline, &mut l1, 4);
     assert!(!derived.is_empty());
-    assert!(
-        derived
-            .iter()
-            .all(|a| a.forced && a.transactions.is_empty())
-    );
+    assert!(derived.iter().all(|a| a.forced && a.transactions.is_empty()));
     assert_eq!(derived[0].timestamp, batches[1].timestamp);
 }
 
@@ -375,12 +368,15 @@ fn the_drift_rule_drops_batches_with_transactions() {
         l1.block(number).header.block.timestamp = time;
     }
     let mut batches = sequence(&l1, &config, 6);
-    // Blocks 6 (t = 112 > 100 + 10) is past the drift: with a transaction it is dropped; the
+    // Block 6 (t = 112 > 100 + 10) is past the drift: with a transaction it is dropped; the
     // empty batch the sequencer then sends for the same slot is taken.
     let mut empty = batches[5].clone();
     empty.transactions.clear();
+    // The bad batch takes the rest of its channel (the empty one after it) down with it; the
+    // empty batch sent again in a channel of its own is taken.
     batches.push(empty.clone());
     l1.post(1, 1, &batches);
+    l1.post(1, 2, &[empty]);
     let mut pipeline = new_pipeline(&config, &l1);
     let derived = derive_all(&mut pipeline, &mut l1, 2);
     assert_eq!(derived.len(), 6);
