@@ -16,7 +16,7 @@ use sprout_contracts::L1Addresses;
 use tracing::{info, warn};
 
 pub use error::{DevnetError, Result};
-pub use setup::{DEV_MNEMONIC, dev_signers};
+pub use setup::{BATCHER_KEY_INDEX, DEV_MNEMONIC, batcher_signer, dev_signers};
 
 use crate::child::Supervised;
 
@@ -34,6 +34,8 @@ pub struct DevnetConfig {
     pub l1_port: u16,
     /// L2 RPC port (0 picks a free one).
     pub l2_port: u16,
+    /// The follower's RPC port (0 picks a free one).
+    pub follower_port: u16,
     /// Seconds between L1 blocks.
     pub l1_block_time: u64,
     /// The `sprout` executable the roles run as.
@@ -72,6 +74,10 @@ pub struct DevnetInfo {
     pub l1: Layer,
     /// The L2 (the sequencer).
     pub l2: Layer,
+    /// A follower of the L2: every block derived from L1 data alone.
+    pub follower: Layer,
+    /// The batcher's L1 address.
+    pub batcher: Address,
     /// L1 contract addresses.
     pub contracts: L1Addresses,
     /// Accounts funded with 10,000 ETH on both layers.
@@ -89,6 +95,8 @@ pub struct DevnetInfo {
 pub struct Devnet {
     anvil: Supervised,
     sequencer: Supervised,
+    batcher: Supervised,
+    follower: Supervised,
     /// What it serves.
     pub info: DevnetInfo,
 }
@@ -145,6 +153,54 @@ impl Devnet {
         let l2_url = format!("http://127.0.0.1:{l2_port}");
         setup::wait_for_block(&l2_url, Duration::from_secs(60)).await?;
         let seconds_to_first_l2_block = started.elapsed().as_secs_f64();
+        let rollup = vec![
+            "--chain".to_string(),
+            setup.rollup_path.display().to_string(),
+            "--l1.rpc-url".into(),
+            l1_url.clone(),
+        ];
+        let mut args = vec!["batcher".to_string()];
+        args.extend(rollup.iter().cloned());
+        args.extend([
+            "--l2.rpc-url".into(),
+            l2_url.clone(),
+            "--private-key-file".into(),
+            setup.batcher_key_path.display().to_string(),
+            // Small channels, posted soon: blocks turn safe within seconds on a devnet.
+            "--max-channel-duration".into(),
+            "2".into(),
+            "--confirmations".into(),
+            "1".into(),
+        ]);
+        let batcher = Supervised::spawn(
+            "batcher",
+            &config.sprout_bin,
+            &args,
+            &config.datadir.join("logs/batcher.log"),
+        )?;
+        let follower_port = if config.follower_port == 0 {
+            child::free_port()?
+        } else {
+            config.follower_port
+        };
+        let mut args = vec!["node".to_string()];
+        args.extend(rollup);
+        args.extend([
+            "--genesis".into(),
+            setup.genesis_path.display().to_string(),
+            "--datadir".into(),
+            config.datadir.join("follower").display().to_string(),
+            "--http.port".into(),
+            follower_port.to_string(),
+            "--rollup.sequencer-http".into(),
+            l2_url.clone(),
+        ]);
+        let follower = Supervised::spawn(
+            "follower",
+            &config.sprout_bin,
+            &args,
+            &config.datadir.join("logs/follower.log"),
+        )?;
         info!(target: "devnet", seconds = seconds_to_first_l2_block, "devnet up");
         let info = DevnetInfo {
             l1: Layer {
@@ -157,6 +213,12 @@ impl Devnet {
                 rpc_url: l2_url,
                 ws_url: format!("ws://127.0.0.1:{l2_port}"),
             },
+            follower: Layer {
+                chain_id: setup.l2_chain_id,
+                rpc_url: format!("http://127.0.0.1:{follower_port}"),
+                ws_url: format!("ws://127.0.0.1:{follower_port}"),
+            },
+            batcher: setup::batcher_signer()?.address(),
             contracts: setup.addresses,
             accounts: setup.accounts,
             datadir: config.datadir.clone(),
@@ -166,6 +228,8 @@ impl Devnet {
         Ok(Self {
             anvil,
             sequencer,
+            batcher,
+            follower,
             info,
         })
     }
@@ -183,7 +247,12 @@ impl Devnet {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             }
-            for child in [&mut self.anvil, &mut self.sequencer] {
+            for child in [
+                &mut self.anvil,
+                &mut self.sequencer,
+                &mut self.batcher,
+                &mut self.follower,
+            ] {
                 if let Some(status) = child.exited()? {
                     warn!(target: "devnet", role = child.name(), %status, backoff = ?backoff, "child exited; restarting");
                     tokio::time::sleep(backoff).await;
@@ -193,6 +262,8 @@ impl Devnet {
             }
         }
         info!(target: "devnet", "stopping");
+        self.batcher.stop(Duration::from_secs(10));
+        self.follower.stop(Duration::from_secs(10));
         self.sequencer.stop(Duration::from_secs(10));
         self.anvil.stop(Duration::from_secs(10));
         Ok(())

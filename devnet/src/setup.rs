@@ -33,11 +33,26 @@ pub(crate) const L2_CHAIN_ID: u64 = 901;
 /// L2 gas limit (the most SystemConfig accepts).
 const L2_GAS_LIMIT: u64 = 200_000_000;
 
+/// Index of the batcher's key in [`DEV_MNEMONIC`]: past the ten dev accounts users are given,
+/// so that nobody else spends from it and its nonces never race.
+pub const BATCHER_KEY_INDEX: u32 = 10;
+
+/// The devnet batcher's key.
+pub fn batcher_signer() -> Result<PrivateKeySigner> {
+    MnemonicBuilder::<English>::default()
+        .phrase(DEV_MNEMONIC)
+        .index(BATCHER_KEY_INDEX)
+        .and_then(|b| b.build())
+        .map_err(|e| DevnetError::NotReady(format!("batcher key: {e}")))
+}
+
 /// What a devnet run starts from.
 #[derive(Debug)]
 pub(crate) struct Setup {
     pub(crate) genesis_path: PathBuf,
     pub(crate) rollup_path: PathBuf,
+    /// The batcher's private key (hex), in a file only the owner reads.
+    pub(crate) batcher_key_path: PathBuf,
     pub(crate) addresses: L1Addresses,
     pub(crate) accounts: Vec<DevAccount>,
     pub(crate) l2_chain_id: u64,
@@ -129,6 +144,12 @@ fn l2_chain(signers: &[PrivateKeySigner], genesis_time: u64) -> ChainConfig {
 pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
     let genesis_path = datadir.join("genesis.json");
     let rollup_path = datadir.join("rollup.json");
+    let batcher_key_path = datadir.join("batcher.key");
+    let batcher = batcher_signer()?;
+    write_secret(
+        &batcher_key_path,
+        &format!("{}", B256::from_slice(&batcher.to_bytes()[..])),
+    )?;
     let state_path = datadir.join("devnet.json");
     let signers = dev_signers(10)?;
     let url = l1_url
@@ -155,6 +176,7 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         return Ok(Setup {
             genesis_path,
             rollup_path,
+            batcher_key_path,
             addresses: state.contracts,
             accounts: accounts(&signers),
             l2_chain_id: L2_CHAIN_ID,
@@ -167,7 +189,15 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         .unwrap_or_default();
     let chain = l2_chain(&signers, now);
     let genesis_hash = chain.genesis()?.header.hash_slow();
+    // The batcher pays for L1 data from its own key, funded here.
+    l1.raw_request::<_, ()>(
+        "anvil_setBalance".into(),
+        (batcher.address(), parse_ether("1000").unwrap_or(U256::ZERO)),
+    )
+    .await
+    .map_err(|e| DevnetError::NotReady(format!("funding the batcher: {e}")))?;
     let mut deploy = L1DeployConfig::dev(operator);
+    deploy.batcher = batcher.address();
     deploy.l2_chain_id = L2_CHAIN_ID;
     deploy.l2_block_time = chain.block_time;
     deploy.genesis_l2_hash = genesis_hash;
@@ -223,6 +253,7 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
     Ok(Setup {
         genesis_path,
         rollup_path,
+        batcher_key_path,
         addresses,
         accounts: accounts(&signers),
         l2_chain_id: L2_CHAIN_ID,
@@ -251,4 +282,17 @@ pub(crate) async fn wait_for_block(url: &str, timeout: Duration) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Writes `contents` to `path`, readable by the owner only.
+fn write_secret(path: &Path, contents: &str) -> Result<()> {
+    use std::{io::Write as _, os::unix::fs::OpenOptionsExt as _};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
 }

@@ -25,7 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a node: a dev chain (`--dev`) or the chain of a config file (`--chain`).
     Node(NodeArgs),
-    /// Run a local devnet: anvil L1, Sprout's L1 contracts, genesis, and the sequencer.
+    /// Run a local devnet: anvil L1, Sprout's L1 contracts, genesis, the sequencer, the
+    /// batcher and a follower.
     Up(UpArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.
     Blocktest(crate::blocktest::BlocktestArgs),
@@ -43,9 +44,12 @@ pub struct UpArgs {
     /// L1 (anvil) RPC port; 0 picks a free one.
     #[arg(long = "l1.port", default_value_t = 8546)]
     pub l1_port: u16,
-    /// L2 RPC port; 0 picks a free one.
+    /// L2 RPC port (the sequencer); 0 picks a free one.
     #[arg(long = "l2.port", default_value_t = 8545)]
     pub l2_port: u16,
+    /// The follower's RPC port; 0 picks a free one.
+    #[arg(long = "follower.port", default_value_t = 8547)]
+    pub follower_port: u16,
     /// Seconds between L1 blocks.
     #[arg(long = "l1.block-time", default_value_t = 2)]
     pub l1_block_time: u64,
@@ -64,6 +68,7 @@ pub async fn run_up(args: UpArgs) -> Result<()> {
         fresh: args.fresh,
         l1_port: args.l1_port,
         l2_port: args.l2_port,
+        follower_port: args.follower_port,
         l1_block_time: args.l1_block_time,
         sprout_bin: std::env::current_exe()?,
         anvil_bin: args.anvil_bin.clone(),
@@ -87,6 +92,11 @@ pub async fn run_up(args: UpArgs) -> Result<()> {
             "  L2  chain {:<6} {} (ws {})",
             info.l2.chain_id, info.l2.rpc_url, info.l2.ws_url
         );
+        println!(
+            "  L2  follower    {} (derives every block from L1)",
+            info.follower.rpc_url
+        );
+        println!("  batcher         {}", info.batcher);
         println!("  Portal          {}", info.contracts.portal);
         println!("  L2OutputOracle  {}", info.contracts.l2_output_oracle);
         println!("  SystemConfig    {}", info.contracts.system_config);
