@@ -40,6 +40,9 @@ pub enum ProtocolError {
     /// A log is not a valid `TransactionDeposited` event.
     #[error("invalid deposit log: {0}")]
     InvalidDeposit(#[from] crate::deposit::DepositLogError),
+    /// Batcher data (a frame, a channel, a batch) is malformed, or a channel cannot be built.
+    #[error("batch codec: {0}")]
+    Batch(#[from] crate::batch::BatchError),
 }
 
 /// The crate's result alias.

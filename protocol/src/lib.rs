@@ -3,6 +3,7 @@
 
 extern crate alloc;
 
+pub mod batch;
 pub mod block;
 pub mod chain;
 pub mod deposit;
