@@ -1,0 +1,465 @@
+//! The batcher's loop: wait for a clean start, read unsafe L2 blocks from the safe head on, put
+//! them in channels, hand the frames to the transaction manager, and rewind to the sequencer's
+//! safe head when L1 or the sequencer reorgs what was batched.
+//!
+//! The sequencer's safe head is the source of truth: it is what derivation made of the frames
+//! that did land. Starting (and rewinding) waits until the batcher account has no pending
+//! transactions and the sequencer's derivation has read L1 up to the head seen after that, so
+//! every frame that will ever land has been accounted for, and batching resumes at `safe + 1`: a
+//! restart never posts a complete batch twice and never skips one.
+
+use std::sync::Arc;
+
+use alloy_primitives::B256;
+use tracing::{info, warn};
+
+use crate::{
+    BatcherConfig, Metrics, Result,
+    channel::{ChannelBuilder, ChannelPolicy, ClosedChannel},
+    l1::L1Chain,
+    l2::L2Source,
+    txmgr::{FrameTx, TxEvent, TxManager, TxManagerConfig},
+};
+
+/// At most this many frames wait in the transaction manager's queue before the batcher stops
+/// reading blocks.
+const MAX_QUEUED_FRAMES: usize = 32;
+/// At most this many blocks are read per round, so that L1 is watched while catching up.
+const MAX_BLOCKS_PER_ROUND: usize = 256;
+
+/// Where the batcher is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting until the batcher account has no pending transactions.
+    WaitingForPendingTxs,
+    /// Waiting until the sequencer's derivation has read L1 up to `l1_head`.
+    WaitingForDerivation {
+        /// The L1 head seen once the pending transactions cleared.
+        l1_head: u64,
+    },
+    /// Batching blocks from `next_block` on.
+    Batching,
+}
+
+/// Why the batcher went back to the safe head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RewindReason {
+    /// L1 dropped or failed a frame before it was confirmed.
+    L1(TxEvent),
+    /// The sequencer's chain no longer holds a block that was batched.
+    SequencerReorg {
+        /// The first block that does not fit.
+        number: u64,
+        /// The parent hash expected (the batched block's hash).
+        expected_parent: B256,
+        /// What the sequencer has.
+        found_parent: B256,
+    },
+}
+
+/// What one [`Batcher::step`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Blocks added to channels.
+    pub blocks_batched: usize,
+    /// Channels closed.
+    pub channels_closed: Vec<ClosedChannel>,
+    /// Transaction events.
+    pub tx_events: Vec<TxEvent>,
+    /// Set when this step rewound.
+    pub rewound: Option<RewindReason>,
+}
+
+/// The batcher over an L1 and a sequencer.
+#[derive(Debug)]
+pub struct Batcher<L1, L2> {
+    l1: Arc<L1>,
+    l2: L2,
+    txmgr: TxManager<L1>,
+    channels: ChannelBuilder,
+    metrics: Arc<Metrics>,
+    phase: Phase,
+    /// The next L2 block to batch.
+    next_block: u64,
+    /// Hash of block `next_block - 1`.
+    last_hash: B256,
+}
+
+impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
+    /// A batcher that starts by waiting for a clean start. `config` is assumed validated.
+    pub fn new(l1: Arc<L1>, l2: L2, config: &BatcherConfig, metrics: Arc<Metrics>) -> Self {
+        let txmgr = TxManager::new(
+            l1.clone(),
+            config.signer.clone(),
+            TxManagerConfig {
+                chain_id: config.rollup.l1_chain_id,
+                inbox: config.rollup.batch_inbox_address,
+                confirmations: config.confirmations,
+                resubmit_timeout: config.resubmit_timeout,
+                min_balance: config.min_balance,
+                min_tip: config.min_tip,
+                max_pending: config.max_pending_txs,
+            },
+            metrics.clone(),
+        );
+        let channels = ChannelBuilder::new(ChannelPolicy {
+            max_frame_size: config.max_frame_size,
+            target_frames: config.target_frames_per_channel,
+            max_duration: config.max_channel_duration,
+        });
+        Self {
+            l1,
+            l2,
+            txmgr,
+            channels,
+            metrics,
+            phase: Phase::WaitingForPendingTxs,
+            next_block: 0,
+            last_hash: B256::ZERO,
+        }
+    }
+
+    /// Where the batcher is.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The next L2 block to batch (meaningful while [`Phase::Batching`]).
+    pub fn next_block(&self) -> u64 {
+        self.next_block
+    }
+
+    /// The transaction manager.
+    pub fn txmgr(&self) -> &TxManager<L1> {
+        &self.txmgr
+    }
+
+    /// One round: advance the start-up wait, or read blocks, close channels and drive L1.
+    pub async fn step(&mut self) -> Result<StepReport> {
+        match self.phase {
+            Phase::WaitingForPendingTxs => {
+                let address = self.txmgr.address();
+                let latest = self.l1.nonce(address, false).await?;
+                let pending = self.l1.nonce(address, true).await?;
+                if pending > latest {
+                    info!(target: "batcher", %address, pending = pending - latest,
+                        "waiting for the batcher's pending L1 transactions to be mined");
+                    return Ok(StepReport::default());
+                }
+                let l1_head = self.l1.head().await?.number;
+                self.phase = Phase::WaitingForDerivation { l1_head };
+                Ok(StepReport::default())
+            }
+            Phase::WaitingForDerivation { l1_head } => {
+                let status = self.l2.sync_status().await?;
+                let derived_to = status.current_l1.map(|l1| l1.number);
+                if derived_to.is_none_or(|n| n < l1_head) {
+                    info!(target: "batcher", l1_head, derived_to, "waiting for the sequencer's derivation to catch up with L1");
+                    return Ok(StepReport::default());
+                }
+                self.txmgr.reset().await?;
+                self.channels.reset();
+                self.next_block = status.safe_l2.number.saturating_add(1);
+                self.last_hash = status.safe_l2.hash;
+                self.phase = Phase::Batching;
+                info!(target: "batcher", from = self.next_block, safe = %status.safe_l2.hash,
+                    nonce = self.txmgr.next_nonce(), "batching from the sequencer's safe head");
+                Ok(StepReport::default())
+            }
+            Phase::Batching => self.batch_round().await,
+        }
+    }
+
+    async fn batch_round(&mut self) -> Result<StepReport> {
+        let mut report = StepReport::default();
+        let l1_head = self.l1.head().await?.number;
+        let status = self.l2.sync_status().await?;
+        let unsafe_head = status.unsafe_l2;
+        if unsafe_head.number.saturating_add(1) < self.next_block
+            || (unsafe_head.number.saturating_add(1) == self.next_block
+                && unsafe_head.hash != self.last_hash)
+        {
+            let reason = RewindReason::SequencerReorg {
+                number: unsafe_head.number,
+                expected_parent: self.last_hash,
+                found_parent: unsafe_head.hash,
+            };
+            self.rewind(reason, &mut report);
+            return Ok(report);
+        }
+        while self.next_block <= unsafe_head.number
+            && self.txmgr.queued() < MAX_QUEUED_FRAMES
+            && report.blocks_batched < MAX_BLOCKS_PER_ROUND
+        {
+            let Some(block) = self.l2.block(self.next_block).await? else {
+                break;
+            };
+            if block.parent_hash != self.last_hash {
+                let reason = RewindReason::SequencerReorg {
+                    number: block.number,
+                    expected_parent: self.last_hash,
+                    found_parent: block.parent_hash,
+                };
+                self.rewind(reason, &mut report);
+                return Ok(report);
+            }
+            let closed = self.channels.add_block(&block, l1_head)?;
+            self.next_block += 1;
+            self.last_hash = block.hash;
+            report.blocks_batched += 1;
+            Metrics::add(&self.metrics.blocks_batched, 1);
+            self.metrics
+                .latest_block_batched
+                .store(block.number, std::sync::atomic::Ordering::Relaxed);
+            for channel in closed {
+                self.submit(channel, &mut report);
+            }
+        }
+        if let Some(channel) = self.channels.check_duration(l1_head)? {
+            self.submit(channel, &mut report);
+        }
+        let events = self.txmgr.tick().await?;
+        let rewind = events.iter().find(|e| e.needs_rewind()).cloned();
+        report.tx_events = events;
+        if let Some(event) = rewind {
+            self.rewind(RewindReason::L1(event), &mut report);
+        }
+        Ok(report)
+    }
+
+    fn submit(&mut self, channel: ClosedChannel, report: &mut StepReport) {
+        info!(target: "batcher", channel = %channel.id, frames = channel.frames.len(),
+            first_block = channel.first_block, last_block = channel.last_block,
+            reason = ?channel.reason, "channel closed");
+        Metrics::add(&self.metrics.channels_closed, 1);
+        for frame in &channel.frames {
+            self.txmgr.enqueue(FrameTx::new(frame, channel.last_block));
+        }
+        report.channels_closed.push(channel);
+    }
+
+    fn rewind(&mut self, reason: RewindReason, report: &mut StepReport) {
+        warn!(target: "batcher", ?reason, from = self.next_block,
+            "rewinding: dropping the open channel and unconfirmed frames; batching restarts from the sequencer's safe head");
+        Metrics::add(&self.metrics.rewinds, 1);
+        self.channels.reset();
+        self.phase = Phase::WaitingForPendingTxs;
+        report.rewound = Some(reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::Address;
+    use alloy_signer_local::PrivateKeySigner;
+    use sprout_protocol::rollup::{GenesisSystemConfig, RollupConfig, RollupGenesis};
+
+    use super::*;
+    use crate::test_utils::{FakeL1, FakeL2};
+
+    fn config(max_channel_duration: u64) -> BatcherConfig {
+        let signer = PrivateKeySigner::random();
+        let rollup = RollupConfig {
+            genesis: RollupGenesis {
+                system_config: GenesisSystemConfig {
+                    batcher_addr: signer.address(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            block_time: 2,
+            max_sequencer_drift: 600,
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            l1_chain_id: 1,
+            l2_chain_id: 901,
+            batch_inbox_address: Address::repeat_byte(0xbb),
+            deposit_contract_address: Address::repeat_byte(1),
+            l1_system_config_address: Address::repeat_byte(2),
+            l2_output_oracle_address: Address::repeat_byte(3),
+        };
+        let mut config = BatcherConfig::new("http://l1", "http://l2", rollup, signer);
+        config.max_channel_duration = max_channel_duration;
+        config.confirmations = 2;
+        config.validate().expect("valid config");
+        config
+    }
+
+    /// A batcher past its start-up wait (safe head `safe`, derivation caught up).
+    async fn batching(
+        l2_len: u64,
+        safe: u64,
+        duration: u64,
+    ) -> (Arc<FakeL1>, Batcher<FakeL1, Arc<FakeL2>>, Arc<FakeL2>) {
+        let l1 = Arc::new(FakeL1::new());
+        let l2 = Arc::new(FakeL2::with_chain(l2_len));
+        l2.with(|s| {
+            s.safe = safe;
+            s.derived_l1 = Some(0);
+        });
+        let mut batcher = Batcher::new(
+            l1.clone(),
+            l2.clone(),
+            &config(duration),
+            Arc::new(Metrics::default()),
+        );
+        batcher.step().await.expect("pending check");
+        batcher.step().await.expect("derivation check");
+        assert_eq!(batcher.phase(), Phase::Batching);
+        (l1, batcher, l2)
+    }
+
+    impl<T: L2Source> L2Source for Arc<T> {
+        async fn sync_status(&self) -> Result<crate::SyncStatus> {
+            self.as_ref().sync_status().await
+        }
+        async fn block(&self, number: u64) -> Result<Option<crate::L2Block>> {
+            self.as_ref().block(number).await
+        }
+    }
+
+    #[tokio::test]
+    async fn start_waits_for_pending_txs_and_derivation_then_batches_from_safe_plus_one() {
+        let l1 = Arc::new(FakeL1::new());
+        l1.with(|s| s.foreign_pending = 2);
+        let l2 = Arc::new(FakeL2::with_chain(8));
+        l2.with(|s| s.safe = 3);
+        let mut batcher = Batcher::new(
+            l1.clone(),
+            l2.clone(),
+            &config(5),
+            Arc::new(Metrics::default()),
+        );
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.phase(), Phase::WaitingForPendingTxs);
+        // The earlier run's transactions get mined; L1 is at block 3 by then.
+        l1.with(|s| s.foreign_pending = 0);
+        l1.mine();
+        l1.mine();
+        l1.mine();
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.phase(), Phase::WaitingForDerivation { l1_head: 3 });
+        // Derivation has read L1 up to block 2 only: frames in block 3 may still count.
+        l2.with(|s| s.derived_l1 = Some(2));
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.phase(), Phase::WaitingForDerivation { l1_head: 3 });
+        l2.with(|s| s.derived_l1 = Some(3));
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.phase(), Phase::Batching);
+        assert_eq!(batcher.next_block(), 4);
+        let report = batcher.step().await.expect("step");
+        assert_eq!(report.blocks_batched, 5, "blocks 4..=8");
+        assert_eq!(batcher.next_block(), 9);
+    }
+
+    #[tokio::test]
+    async fn sequencer_reorg_of_a_batched_block_restarts_from_safe_plus_one() {
+        let (_l1, mut batcher, l2) = batching(6, 2, 50).await;
+        assert_eq!(batcher.step().await.expect("step").blocks_batched, 4);
+        assert_eq!(batcher.next_block(), 7);
+        // The sequencer replaces blocks 5 and 6 and builds 7 on the new 6.
+        l2.fork_at(5, 3, 1);
+        let report = batcher.step().await.expect("step");
+        assert!(
+            matches!(
+                report.rewound,
+                Some(RewindReason::SequencerReorg { number: 7, .. })
+            ),
+            "{report:?}"
+        );
+        assert_eq!(batcher.phase(), Phase::WaitingForPendingTxs);
+        assert_eq!(
+            batcher
+                .metrics
+                .rewinds
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+        batcher.step().await.expect("step");
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.phase(), Phase::Batching);
+        assert_eq!(batcher.next_block(), 3);
+        assert_eq!(batcher.step().await.expect("step").blocks_batched, 5);
+        assert!(
+            batcher
+                .channels
+                .open_channel()
+                .is_some_and(|(_, first, last)| (first, last) == (3, 7))
+        );
+    }
+
+    #[tokio::test]
+    async fn sequencer_chain_shorter_than_what_was_batched_rewinds() {
+        let (_l1, mut batcher, l2) = batching(6, 0, 50).await;
+        batcher.step().await.expect("step");
+        l2.fork_at(4, 0, 1);
+        let report = batcher.step().await.expect("step");
+        assert!(matches!(
+            report.rewound,
+            Some(RewindReason::SequencerReorg { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn same_tip_with_another_hash_rewinds() {
+        let (_l1, mut batcher, l2) = batching(6, 0, 50).await;
+        batcher.step().await.expect("step");
+        l2.fork_at(6, 1, 9);
+        let report = batcher.step().await.expect("step");
+        assert!(matches!(
+            report.rewound,
+            Some(RewindReason::SequencerReorg { number: 6, .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn l1_reorg_of_an_unconfirmed_frame_restarts_from_safe_plus_one() {
+        let (l1, mut batcher, l2) = batching(3, 0, 1).await;
+        let report = batcher.step().await.expect("step");
+        assert_eq!(report.blocks_batched, 3);
+        l1.mine(); // the channel is one L1 block old: it closes and its frame goes out
+        let report = batcher.step().await.expect("step");
+        assert_eq!(report.channels_closed.len(), 1);
+        assert_eq!(batcher.txmgr().in_flight(), 1);
+        l1.mine(); // frame included (depth 1 of 2)
+        batcher.step().await.expect("step");
+        l1.reorg(1);
+        let report = batcher.step().await.expect("step");
+        assert!(
+            matches!(
+                report.rewound,
+                Some(RewindReason::L1(TxEvent::Reorged { .. }))
+            ),
+            "{report:?}"
+        );
+        l2.with(|s| s.derived_l1 = Some(10));
+        batcher.step().await.expect("step");
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.phase(), Phase::Batching);
+        assert_eq!(batcher.next_block(), 1);
+        assert_eq!(batcher.txmgr().in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn frame_of_a_closed_channel_is_confirmed_at_depth() {
+        let (l1, mut batcher, l2) = batching(0, 0, 1).await;
+        l2.extend(3, 0);
+        batcher.step().await.expect("step");
+        l1.mine();
+        batcher.step().await.expect("step");
+        l1.mine();
+        l1.mine();
+        let report = batcher.step().await.expect("step");
+        assert!(matches!(
+            &report.tx_events[..],
+            [TxEvent::Confirmed { number: 0, .. }]
+        ));
+        assert_eq!(
+            batcher
+                .metrics
+                .txs_confirmed
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+    }
+}

@@ -1,0 +1,73 @@
+#![doc = include_str!("../README.md")]
+
+pub mod channel;
+pub mod config;
+pub mod driver;
+pub mod error;
+pub mod l1;
+pub mod l2;
+pub mod metrics;
+pub mod raw_block;
+pub mod txmgr;
+
+#[cfg(test)]
+mod test_utils;
+
+use std::{future::Future, sync::Arc};
+
+use tracing::{error, info, warn};
+
+pub use config::{BatcherConfig, DataAvailability};
+pub use driver::{Batcher, Phase, RewindReason, StepReport};
+pub use error::{BatcherError, Result};
+pub use l1::{L1Chain, RpcL1};
+pub use l2::{L2Source, RpcL2Source, SyncStatus};
+pub use metrics::Metrics;
+pub use raw_block::{L2Block, decode_raw_block};
+
+/// Runs the batcher until `shutdown` completes.
+///
+/// Fails at once, before anything is sent, if the config cannot work (wrong batcher key, blobs,
+/// sizes) or L1 is not the rollup's L1. After that, L1 and sequencer errors are logged and
+/// retried every poll interval; only a channel-building error (a bug or an impossible block)
+/// stops it.
+pub async fn run(
+    config: BatcherConfig,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    config.validate()?;
+    let l1 = Arc::new(RpcL1::new(&config.l1_rpc_url)?);
+    let chain_id = l1.chain_id().await?;
+    if chain_id != config.rollup.l1_chain_id {
+        return Err(BatcherError::Config(format!(
+            "the L1 RPC serves chain {chain_id} but the rollup's L1 is chain {}: point the L1 RPC \
+             URL at the rollup's L1",
+            config.rollup.l1_chain_id
+        )));
+    }
+    let l2 = RpcL2Source::new(&config.l2_rpc_url)?;
+    info!(target: "batcher", address = %config.signer.address(), inbox = %config.rollup.batch_inbox_address,
+        max_frame_size = config.max_frame_size, "batcher starting");
+    let mut batcher = Batcher::new(l1, l2, &config, metrics);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            result = batcher.step() => match result {
+                Ok(_) => {}
+                Err(err @ BatcherError::Channel(_)) => {
+                    error!(target: "batcher", %err, "cannot build a channel: stopping");
+                    return Err(err);
+                }
+                Err(err) => warn!(target: "batcher", %err, "batcher round failed; retrying"),
+            },
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(config.poll_interval) => {}
+        }
+    }
+    info!(target: "batcher", "batcher stopped");
+    Ok(())
+}

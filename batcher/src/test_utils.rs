@@ -1,0 +1,305 @@
+//! Hand-written doubles of L1 and the sequencer for unit tests.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use alloy_consensus::{Transaction, TxEnvelope};
+use alloy_eips::eip2718::Decodable2718;
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+
+use crate::{
+    BatcherError, Result,
+    l1::{Inclusion, L1Chain, L1Head, SendError},
+    l2::{L1Ref, L2Ref, L2Source, SyncStatus},
+    raw_block::L2Block,
+};
+
+/// An L1 with one account of interest, a mempool with geth's replacement rule, and blocks mined
+/// on demand.
+#[derive(Debug)]
+pub(crate) struct FakeL1 {
+    pub state: Mutex<FakeL1State>,
+}
+
+#[derive(Debug)]
+pub(crate) struct FakeL1State {
+    /// Canonical block hashes by number; the head is the last.
+    pub chain: Vec<B256>,
+    pub base_fee: u128,
+    pub tip: u128,
+    pub balance: U256,
+    /// Nonce of the account after the mined blocks.
+    pub latest_nonce: u64,
+    /// Pending transactions by nonce.
+    pub pool: HashMap<u64, TxEnvelope>,
+    /// Mined transactions.
+    pub mined: HashMap<B256, Inclusion>,
+    /// Mined transactions in mining order.
+    pub mined_order: Vec<TxEnvelope>,
+    /// Every accepted send.
+    pub sent: Vec<TxEnvelope>,
+    /// The next send fails with this.
+    pub fail_next_send: Option<SendError>,
+    /// Pending transactions of the account that this L1 does not model (sent by an earlier
+    /// run).
+    pub foreign_pending: u64,
+    reorgs: u64,
+}
+
+impl FakeL1 {
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(FakeL1State {
+                chain: vec![keccak256([0u8])],
+                base_fee: 1_000_000_000,
+                tip: 1_000_000_000,
+                balance: U256::from(10u128.pow(20)),
+                latest_nonce: 0,
+                pool: HashMap::new(),
+                mined: HashMap::new(),
+                mined_order: Vec::new(),
+                sent: Vec::new(),
+                fail_next_send: None,
+                foreign_pending: 0,
+                reorgs: 0,
+            }),
+        }
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut FakeL1State) -> T) -> T {
+        let mut state = self.state.lock().expect("fake L1 lock");
+        f(&mut state)
+    }
+
+    /// Mines one block with every pending transaction that fits (consecutive nonces, fee cap
+    /// at least the base fee). Returns how many it took.
+    pub fn mine(&self) -> usize {
+        self.with(|s| {
+            let number = s.chain.len() as u64;
+            let hash = keccak256([number.to_be_bytes(), s.reorgs.to_be_bytes()].concat());
+            s.chain.push(hash);
+            let mut count = 0;
+            while let Some(tx) = s.pool.get(&s.latest_nonce).cloned() {
+                if tx.max_fee_per_gas() < s.base_fee {
+                    break;
+                }
+                s.pool.remove(&s.latest_nonce);
+                s.mined.insert(
+                    *tx.tx_hash(),
+                    Inclusion {
+                        block_number: number,
+                        block_hash: hash,
+                        success: true,
+                    },
+                );
+                s.mined_order.push(tx);
+                s.latest_nonce += 1;
+                count += 1;
+            }
+            count
+        })
+    }
+
+    /// Replaces the last `depth` blocks with empty ones; their transactions are dropped.
+    pub fn reorg(&self, depth: usize) {
+        self.with(|s| {
+            s.reorgs += 1;
+            let keep = s.chain.len() - depth;
+            let dropped: Vec<B256> = s.chain.drain(keep..).collect();
+            let gone: Vec<B256> = s
+                .mined
+                .iter()
+                .filter(|(_, inc)| dropped.contains(&inc.block_hash))
+                .map(|(hash, _)| *hash)
+                .collect();
+            for hash in gone {
+                s.mined.remove(&hash);
+                s.mined_order.retain(|tx| *tx.tx_hash() != hash);
+                s.latest_nonce -= 1;
+            }
+            for _ in 0..depth {
+                let number = s.chain.len() as u64;
+                s.chain.push(keccak256(
+                    [number.to_be_bytes(), s.reorgs.to_be_bytes()].concat(),
+                ));
+            }
+        })
+    }
+}
+
+impl L1Chain for FakeL1 {
+    async fn chain_id(&self) -> Result<u64> {
+        Ok(1)
+    }
+
+    async fn head(&self) -> Result<L1Head> {
+        Ok(self.with(|s| L1Head {
+            number: s.chain.len() as u64 - 1,
+            hash: s.chain.last().copied().unwrap_or_default(),
+            base_fee: s.base_fee,
+        }))
+    }
+
+    async fn block_hash(&self, number: u64) -> Result<Option<B256>> {
+        Ok(self.with(|s| s.chain.get(number as usize).copied()))
+    }
+
+    async fn nonce(&self, _address: Address, pending: bool) -> Result<u64> {
+        Ok(self.with(|s| {
+            let mut nonce = s.latest_nonce;
+            while pending && s.pool.contains_key(&nonce) {
+                nonce += 1;
+            }
+            if pending {
+                nonce += s.foreign_pending;
+            }
+            nonce
+        }))
+    }
+
+    async fn balance(&self, _address: Address) -> Result<U256> {
+        Ok(self.with(|s| s.balance))
+    }
+
+    async fn suggested_tip(&self) -> Result<u128> {
+        Ok(self.with(|s| s.tip))
+    }
+
+    async fn send_raw(&self, raw: Bytes) -> Result<std::result::Result<(), SendError>> {
+        let tx = TxEnvelope::decode_2718(&mut raw.as_ref())
+            .map_err(|e| BatcherError::L1(format!("fake L1 cannot decode: {e}")))?;
+        Ok(self.with(|s| {
+            if let Some(err) = s.fail_next_send.take() {
+                return Err(err);
+            }
+            let nonce = tx.nonce();
+            if nonce < s.latest_nonce {
+                return Err(SendError::NonceTooLow("nonce too low".into()));
+            }
+            let cost = U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas());
+            if cost > s.balance {
+                return Err(SendError::InsufficientFunds(
+                    "insufficient funds for gas * price + value".into(),
+                ));
+            }
+            if let Some(old) = s.pool.get(&nonce) {
+                if old.tx_hash() == tx.tx_hash() {
+                    return Err(SendError::AlreadyKnown);
+                }
+                let enough = |new: u128, old: u128| new * 100 >= old * 110;
+                let old_tip = old.max_priority_fee_per_gas().unwrap_or_default();
+                let new_tip = tx.max_priority_fee_per_gas().unwrap_or_default();
+                if !enough(tx.max_fee_per_gas(), old.max_fee_per_gas()) || !enough(new_tip, old_tip)
+                {
+                    return Err(SendError::Underpriced(
+                        "replacement transaction underpriced".into(),
+                    ));
+                }
+            }
+            s.pool.insert(nonce, tx.clone());
+            s.sent.push(tx);
+            Ok(())
+        }))
+    }
+
+    async fn inclusion(&self, hash: B256) -> Result<Option<Inclusion>> {
+        Ok(self.with(|s| s.mined.get(&hash).copied()))
+    }
+}
+
+/// A sequencer whose chain, safe head and derivation progress tests set.
+#[derive(Debug, Default)]
+pub(crate) struct FakeL2 {
+    pub state: Mutex<FakeL2State>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct FakeL2State {
+    /// Blocks by number from 0.
+    pub blocks: Vec<L2Block>,
+    pub safe: u64,
+    pub derived_l1: Option<u64>,
+}
+
+/// A block on `parent` with a distinct hash (`salt` tells forks apart).
+pub(crate) fn l2_block(number: u64, parent: B256, salt: u8) -> L2Block {
+    L2Block {
+        number,
+        hash: keccak256([&number.to_be_bytes()[..], &[salt], parent.as_slice()].concat()),
+        parent_hash: parent,
+        timestamp: 1_000 + number * 2,
+        epoch_num: number / 4,
+        epoch_hash: keccak256((number / 4).to_be_bytes()),
+        transactions: vec![Bytes::from(vec![0x02, salt, number as u8])],
+    }
+}
+
+impl FakeL2 {
+    /// A chain of `len` blocks after a genesis.
+    pub fn with_chain(len: u64) -> Self {
+        let fake = Self::default();
+        fake.extend(len, 0);
+        fake
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut FakeL2State) -> T) -> T {
+        let mut state = self.state.lock().expect("fake L2 lock");
+        f(&mut state)
+    }
+
+    /// Adds `n` blocks on the head.
+    pub fn extend(&self, n: u64, salt: u8) {
+        self.with(|s| {
+            if s.blocks.is_empty() {
+                s.blocks.push(l2_block(0, B256::ZERO, 0));
+            }
+            for _ in 0..n {
+                let parent = s.blocks.last().map(|b| b.hash).unwrap_or_default();
+                let number = s.blocks.len() as u64;
+                s.blocks.push(l2_block(number, parent, salt));
+            }
+        })
+    }
+
+    /// Drops the blocks from `number` on and builds `n` others in their place.
+    pub fn fork_at(&self, number: u64, n: u64, salt: u8) {
+        self.with(|s| s.blocks.truncate(number as usize));
+        self.extend(n, salt);
+    }
+}
+
+fn l2_ref(block: &L2Block) -> L2Ref {
+    L2Ref {
+        hash: block.hash,
+        number: block.number,
+        parent_hash: block.parent_hash,
+        timestamp: block.timestamp,
+        ..Default::default()
+    }
+}
+
+impl L2Source for FakeL2 {
+    async fn sync_status(&self) -> Result<SyncStatus> {
+        Ok(self.with(|s| {
+            let head = s.blocks.last().map(l2_ref).unwrap_or_default();
+            let safe = s
+                .blocks
+                .get(s.safe as usize)
+                .map(l2_ref)
+                .unwrap_or_default();
+            SyncStatus {
+                current_l1: s.derived_l1.map(|number| L1Ref {
+                    number,
+                    ..Default::default()
+                }),
+                head_l1: None,
+                unsafe_l2: head,
+                safe_l2: safe,
+                finalized_l2: safe,
+            }
+        }))
+    }
+
+    async fn block(&self, number: u64) -> Result<Option<L2Block>> {
+        Ok(self.with(|s| s.blocks.get(number as usize).cloned()))
+    }
+}

@@ -1,0 +1,834 @@
+//! The L1 transaction manager: sends each frame as `0x00 ++ frame` calldata to the batch inbox,
+//! one transaction per frame, with consecutive nonces so that frames land in order; bumps the
+//! fees of a transaction not mined in time; counts a frame as posted once its block is deep
+//! enough; notices when L1 reorgs a block holding an unconfirmed frame; and stops sending while
+//! the account's balance is below the minimum.
+//!
+//! [`TxManager::tick`] does one round of all this and reports what the batcher must react to.
+
+use std::{collections::VecDeque, sync::Arc, time::Duration};
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use sprout_protocol::batch::{ChannelId, Frame, batcher_tx_data};
+use tokio::time::Instant;
+use tracing::{debug, error, info, warn};
+
+use crate::{
+    BatcherError, Metrics, Result,
+    l1::{Inclusion, L1Chain, L1Head, SendError},
+};
+
+/// How often the low-balance error is repeated while the balance stays low.
+const LOW_BALANCE_REPEAT: Duration = Duration::from_secs(60);
+/// Intrinsic gas of a transaction.
+const TX_BASE_GAS: u64 = 21_000;
+/// Calldata gas per zero byte and per non-zero byte under EIP-7623's floor (10 per token, a
+/// non-zero byte counting 4 tokens), which is never below the standard 4/16 cost, so the limit
+/// fits both pre- and post-Prague L1s.
+const ZERO_BYTE_GAS: u64 = 10;
+const NONZERO_BYTE_GAS: u64 = 40;
+
+/// What the transaction manager needs to know.
+#[derive(Clone, Debug)]
+pub struct TxManagerConfig {
+    /// L1 chain id.
+    pub chain_id: u64,
+    /// The batch inbox.
+    pub inbox: Address,
+    /// Depth at which a frame counts as posted (the including block counts as 1).
+    pub confirmations: u64,
+    /// Unmined transactions are resent with higher fees after this long.
+    pub resubmit_timeout: Duration,
+    /// Below this balance nothing is sent.
+    pub min_balance: U256,
+    /// Lowest tip offered.
+    pub min_tip: u128,
+    /// Most transactions sent and not yet included at once.
+    pub max_pending: usize,
+}
+
+/// EIP-1559 fees of a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fees {
+    /// `max_fee_per_gas`.
+    pub max_fee: u128,
+    /// `max_priority_fee_per_gas`.
+    pub tip: u128,
+}
+
+impl Fees {
+    /// Fees for a new transaction: the tip, and room for the base fee to double.
+    pub fn for_market(base_fee: u128, tip: u128) -> Self {
+        Self {
+            max_fee: base_fee.saturating_mul(2).saturating_add(tip),
+            tip,
+        }
+    }
+
+    /// Fees for a replacement: at least 10% more on both (geth's replacement rule, rounded up
+    /// and never less than +1 wei), and at least what the market asks now.
+    pub fn bumped(self, market: Self) -> Self {
+        let plus_10 = |v: u128| v.saturating_add(v.div_ceil(10).max(1));
+        let tip = plus_10(self.tip).max(market.tip);
+        let max_fee = plus_10(self.max_fee).max(market.max_fee).max(tip);
+        Self { max_fee, tip }
+    }
+}
+
+/// One frame on its way to L1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameTx {
+    /// Its channel.
+    pub channel: ChannelId,
+    /// Its number within the channel.
+    pub number: u16,
+    /// Whether it is the channel's last.
+    pub is_last: bool,
+    /// The last L2 block of its channel (for logs).
+    pub last_block: u64,
+    /// The calldata: `0x00 ++ frame`.
+    pub calldata: Bytes,
+}
+
+impl FrameTx {
+    /// The transaction data for `frame`.
+    pub fn new(frame: &Frame, last_block: u64) -> Self {
+        Self {
+            channel: frame.id,
+            number: frame.number,
+            is_last: frame.is_last,
+            last_block,
+            calldata: batcher_tx_data([frame]).into(),
+        }
+    }
+
+    /// Gas limit of a transaction carrying this calldata to an account without code.
+    pub fn gas_limit(&self) -> u64 {
+        let zeros = self.calldata.iter().filter(|b| **b == 0).count() as u64;
+        let nonzeros = self.calldata.len() as u64 - zeros;
+        TX_BASE_GAS + zeros * ZERO_BYTE_GAS + nonzeros * NONZERO_BYTE_GAS
+    }
+}
+
+/// A frame transaction sent to L1 and not yet confirmed.
+#[derive(Clone, Debug)]
+struct SentTx {
+    frame: FrameTx,
+    nonce: u64,
+    fees: Fees,
+    /// Every version sent (original and bumps): any of them may be mined.
+    hashes: Vec<B256>,
+    last_sent: Instant,
+    inclusion: Option<Inclusion>,
+}
+
+/// What a [`TxManager::tick`] found that the batcher must act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxEvent {
+    /// A frame reached the confirmation depth.
+    Confirmed {
+        /// Its channel.
+        channel: ChannelId,
+        /// Its number.
+        number: u16,
+        /// Its nonce.
+        nonce: u64,
+        /// The block holding it.
+        block_number: u64,
+    },
+    /// A block holding an unconfirmed frame is no longer canonical: rewind.
+    Reorged {
+        /// The frame's nonce.
+        nonce: u64,
+        /// The block that held it.
+        block_number: u64,
+        /// That block's hash.
+        block_hash: B256,
+    },
+    /// A frame can no longer land as sent (its nonce was taken by another transaction, or it
+    /// failed on L1): rewind.
+    Lost {
+        /// The frame's nonce.
+        nonce: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl TxEvent {
+    /// Whether the batcher must rewind to the safe head.
+    pub fn needs_rewind(&self) -> bool {
+        !matches!(self, Self::Confirmed { .. })
+    }
+}
+
+/// The L1 transaction manager.
+#[derive(Debug)]
+pub struct TxManager<L1> {
+    l1: Arc<L1>,
+    signer: PrivateKeySigner,
+    config: TxManagerConfig,
+    metrics: Arc<Metrics>,
+    queue: VecDeque<FrameTx>,
+    in_flight: VecDeque<SentTx>,
+    next_nonce: u64,
+    low_balance: Option<String>,
+    low_balance_logged: Option<Instant>,
+}
+
+impl<L1: L1Chain> TxManager<L1> {
+    /// A manager sending from `signer`'s account, starting at its pending nonce (read by
+    /// [`sync_nonce`](Self::sync_nonce) before the first send).
+    pub fn new(
+        l1: Arc<L1>,
+        signer: PrivateKeySigner,
+        config: TxManagerConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            l1,
+            signer,
+            config,
+            metrics,
+            queue: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            next_nonce: 0,
+            low_balance: None,
+            low_balance_logged: None,
+        }
+    }
+
+    /// The account frames are sent from.
+    pub fn address(&self) -> Address {
+        self.signer.address()
+    }
+
+    /// Forgets every queued and in-flight frame (a rewind) and reads the pending nonce again.
+    pub async fn reset(&mut self) -> Result<()> {
+        self.queue.clear();
+        self.in_flight.clear();
+        self.sync_nonce().await
+    }
+
+    /// Starts the next transaction at the account's pending nonce.
+    pub async fn sync_nonce(&mut self) -> Result<()> {
+        self.next_nonce = self.l1.nonce(self.address(), true).await?;
+        Ok(())
+    }
+
+    /// Queues a frame behind the others.
+    pub fn enqueue(&mut self, frame: FrameTx) {
+        self.queue.push_back(frame);
+    }
+
+    /// Frames queued and not sent yet.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Frames sent and not confirmed yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// The nonce the next new transaction gets.
+    pub fn next_nonce(&self) -> u64 {
+        self.next_nonce
+    }
+
+    /// While sending is stopped for lack of funds: the error message logged.
+    pub fn low_balance(&self) -> Option<&str> {
+        self.low_balance.as_deref()
+    }
+
+    /// One round: balance check, inclusion and confirmation of in-flight frames, reorg
+    /// detection, fee bumps, and new sends. Stops at the first event that needs a rewind.
+    pub async fn tick(&mut self) -> Result<Vec<TxEvent>> {
+        let head = self.l1.head().await?;
+        self.check_balance().await?;
+        let mut events = Vec::new();
+        if let Some(event) = self.track_in_flight(&head).await? {
+            events.push(event);
+            return Ok(events);
+        }
+        while let Some(sent) = self.in_flight.front() {
+            let Some(inclusion) = sent.inclusion else {
+                break;
+            };
+            if head.number.saturating_add(1) < inclusion.block_number + self.config.confirmations {
+                break;
+            }
+            let Some(sent) = self.in_flight.pop_front() else {
+                break;
+            };
+            Metrics::add(&self.metrics.txs_confirmed, 1);
+            Metrics::add(
+                &self.metrics.l1_bytes_posted,
+                sent.frame.calldata.len() as u64,
+            );
+            info!(target: "batcher", channel = %sent.frame.channel, frame = sent.frame.number,
+                nonce = sent.nonce, block = inclusion.block_number, "frame confirmed");
+            events.push(TxEvent::Confirmed {
+                channel: sent.frame.channel,
+                number: sent.frame.number,
+                nonce: sent.nonce,
+                block_number: inclusion.block_number,
+            });
+        }
+        if let Some(event) = self.resubmit_stuck(&head).await? {
+            events.push(event);
+            return Ok(events);
+        }
+        if let Some(event) = self.send_queued(&head).await? {
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    async fn check_balance(&mut self) -> Result<()> {
+        let address = self.address();
+        let balance = self.l1.balance(address).await?;
+        self.metrics.set_balance(balance);
+        let low = balance < self.config.min_balance;
+        self.metrics
+            .low_balance
+            .store(low, std::sync::atomic::Ordering::Relaxed);
+        if !low {
+            if self.low_balance.take().is_some() {
+                info!(target: "batcher", %address, %balance, "batcher account funded: sending resumes");
+            }
+            self.low_balance_logged = None;
+            return Ok(());
+        }
+        let message = BatcherError::LowBalance {
+            address,
+            balance,
+            min: self.config.min_balance,
+        }
+        .to_string()
+            + &format!(
+                ": batches are not being posted. Fund it: send ETH to {address} on L1 (chain {}); \
+                 the batcher resumes by itself",
+                self.config.chain_id
+            );
+        let now = Instant::now();
+        if self
+            .low_balance_logged
+            .is_none_or(|at| now.duration_since(at) >= LOW_BALANCE_REPEAT)
+        {
+            error!(target: "batcher", %address, %balance, min = %self.config.min_balance, "{message}");
+            self.low_balance_logged = Some(now);
+        }
+        self.low_balance = Some(message);
+        Ok(())
+    }
+
+    /// Finds where in-flight transactions were included and checks that those blocks are still
+    /// canonical.
+    async fn track_in_flight(&mut self, head: &L1Head) -> Result<Option<TxEvent>> {
+        for index in 0..self.in_flight.len() {
+            let sent = &self.in_flight[index];
+            let mut found = None;
+            for hash in sent.hashes.iter().rev() {
+                if let Some(inclusion) = self.l1.inclusion(*hash).await? {
+                    found = Some(inclusion);
+                    break;
+                }
+            }
+            let canonical = match found {
+                Some(inclusion) if inclusion.block_number <= head.number => {
+                    self.l1.block_hash(inclusion.block_number).await? == Some(inclusion.block_hash)
+                }
+                _ => false,
+            };
+            let sent = &mut self.in_flight[index];
+            match (sent.inclusion, found) {
+                (Some(previous), _) if !canonical => {
+                    warn!(target: "batcher", nonce = sent.nonce, block = previous.block_number,
+                        hash = %previous.block_hash, "L1 reorged a block holding an unconfirmed frame");
+                    return Ok(Some(TxEvent::Reorged {
+                        nonce: sent.nonce,
+                        block_number: previous.block_number,
+                        block_hash: previous.block_hash,
+                    }));
+                }
+                (_, Some(inclusion)) if canonical => {
+                    if !inclusion.success {
+                        return Ok(Some(TxEvent::Lost {
+                            nonce: sent.nonce,
+                            reason: format!(
+                                "transaction failed on L1 in block {}",
+                                inclusion.block_number
+                            ),
+                        }));
+                    }
+                    if sent.inclusion.is_none() {
+                        debug!(target: "batcher", nonce = sent.nonce, block = inclusion.block_number, "frame included");
+                    }
+                    sent.inclusion = Some(inclusion);
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Resends, with bumped fees, transactions not mined within the resubmit timeout.
+    async fn resubmit_stuck(&mut self, head: &L1Head) -> Result<Option<TxEvent>> {
+        if self.low_balance.is_some() {
+            return Ok(None);
+        }
+        let now = Instant::now();
+        let mut market = None;
+        for index in 0..self.in_flight.len() {
+            let sent = &self.in_flight[index];
+            if sent.inclusion.is_some()
+                || now.duration_since(sent.last_sent) < self.config.resubmit_timeout
+            {
+                continue;
+            }
+            let market = match market {
+                Some(market) => market,
+                None => *market.insert(self.market_fees(head).await?),
+            };
+            let fees = sent.fees.bumped(market);
+            let (raw, hash) = self.sign(&sent.frame, sent.nonce, fees)?;
+            let nonce = sent.nonce;
+            let result = self.l1.send_raw(raw).await?;
+            let sent = &mut self.in_flight[index];
+            match result {
+                Ok(()) | Err(SendError::AlreadyKnown) => {
+                    warn!(target: "batcher", nonce, old_max_fee = sent.fees.max_fee,
+                        max_fee = fees.max_fee, tip = fees.tip, "frame not mined in time: resent with higher fees");
+                    sent.fees = fees;
+                    sent.hashes.push(hash);
+                    sent.last_sent = now;
+                    Metrics::add(&self.metrics.fee_bumps, 1);
+                }
+                Err(SendError::Underpriced(reason)) => {
+                    // Another version pays more than we thought: raise again next time.
+                    warn!(target: "batcher", nonce, %reason, "fee bump refused as underpriced");
+                    sent.fees = fees;
+                    sent.last_sent = now;
+                }
+                Err(SendError::NonceTooLow(reason)) => {
+                    // One of our versions may have been mined since the last look.
+                    let mut ours = false;
+                    for hash in &sent.hashes {
+                        ours |= self.l1.inclusion(*hash).await?.is_some();
+                    }
+                    if !ours {
+                        return Ok(Some(TxEvent::Lost { nonce, reason }));
+                    }
+                }
+                Err(SendError::InsufficientFunds(reason)) => {
+                    warn!(target: "batcher", nonce, %reason, "cannot pay for a fee bump");
+                    sent.last_sent = now;
+                }
+                Err(SendError::Other(reason)) => {
+                    warn!(target: "batcher", nonce, %reason, "resend failed; retrying");
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Sends queued frames while fewer than the maximum are pending.
+    async fn send_queued(&mut self, head: &L1Head) -> Result<Option<TxEvent>> {
+        if self.low_balance.is_some() || self.queue.is_empty() {
+            return Ok(None);
+        }
+        let market = self.market_fees(head).await?;
+        while self.unmined() < self.config.max_pending {
+            let Some(frame) = self.queue.front() else {
+                break;
+            };
+            let nonce = self.next_nonce;
+            let (raw, hash) = self.sign(frame, nonce, market)?;
+            match self.l1.send_raw(raw).await? {
+                Ok(()) | Err(SendError::AlreadyKnown) => {}
+                Err(SendError::InsufficientFunds(reason)) => {
+                    warn!(target: "batcher", nonce, %reason, "L1 says the batcher cannot pay");
+                    break;
+                }
+                Err(SendError::Other(reason)) => {
+                    warn!(target: "batcher", nonce, %reason, "sending a frame failed; retrying");
+                    break;
+                }
+                Err(SendError::NonceTooLow(reason) | SendError::Underpriced(reason)) => {
+                    // Something else uses this account's nonces.
+                    return Ok(Some(TxEvent::Lost {
+                        nonce,
+                        reason: format!(
+                            "nonce {nonce} is taken by a transaction the batcher did not send \
+                             (is another process using the batcher key?): {reason}"
+                        ),
+                    }));
+                }
+            }
+            let Some(frame) = self.queue.pop_front() else {
+                break;
+            };
+            info!(target: "batcher", channel = %frame.channel, frame = frame.number,
+                last = frame.is_last, nonce, %hash, bytes = frame.calldata.len(), "frame sent");
+            Metrics::add(&self.metrics.frames_sent, 1);
+            self.in_flight.push_back(SentTx {
+                frame,
+                nonce,
+                fees: market,
+                hashes: vec![hash],
+                last_sent: Instant::now(),
+                inclusion: None,
+            });
+            self.next_nonce += 1;
+        }
+        Ok(None)
+    }
+
+    /// In-flight transactions not included in a block yet.
+    fn unmined(&self) -> usize {
+        self.in_flight
+            .iter()
+            .filter(|sent| sent.inclusion.is_none())
+            .count()
+    }
+
+    async fn market_fees(&self, head: &L1Head) -> Result<Fees> {
+        let tip = self.l1.suggested_tip().await?.max(self.config.min_tip);
+        Ok(Fees::for_market(head.base_fee, tip))
+    }
+
+    fn sign(&self, frame: &FrameTx, nonce: u64, fees: Fees) -> Result<(Bytes, B256)> {
+        let tx = TxEip1559 {
+            chain_id: self.config.chain_id,
+            nonce,
+            gas_limit: frame.gas_limit(),
+            max_fee_per_gas: fees.max_fee,
+            max_priority_fee_per_gas: fees.tip,
+            to: TxKind::Call(self.config.inbox),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: frame.calldata.clone(),
+        };
+        let signature = self
+            .signer
+            .sign_hash_sync(&tx.signature_hash())
+            .map_err(|e| BatcherError::Signing(e.to_string()))?;
+        let envelope = TxEnvelope::from(tx.into_signed(signature));
+        Ok((envelope.encoded_2718().into(), *envelope.tx_hash()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_consensus::Transaction;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::test_utils::FakeL1;
+
+    const INBOX: Address = Address::repeat_byte(0xbb);
+
+    fn config() -> TxManagerConfig {
+        TxManagerConfig {
+            chain_id: 1,
+            inbox: INBOX,
+            confirmations: 3,
+            resubmit_timeout: Duration::from_secs(30),
+            min_balance: U256::from(10u128.pow(16)),
+            min_tip: 1,
+            max_pending: 4,
+        }
+    }
+
+    fn frame(channel: u8, number: u16, is_last: bool) -> FrameTx {
+        FrameTx::new(
+            &Frame {
+                id: ChannelId([channel; 16]),
+                number,
+                data: vec![0xab; 100 + usize::from(number)],
+                is_last,
+            },
+            7,
+        )
+    }
+
+    async fn manager(l1: &Arc<FakeL1>) -> TxManager<FakeL1> {
+        let mut txmgr = TxManager::new(
+            l1.clone(),
+            PrivateKeySigner::random(),
+            config(),
+            Arc::new(Metrics::default()),
+        );
+        txmgr.sync_nonce().await.expect("nonce");
+        txmgr
+    }
+
+    #[test]
+    fn bump_is_at_least_ten_percent_on_both_and_follows_the_market() {
+        let old = Fees {
+            max_fee: 100,
+            tip: 1,
+        };
+        let low_market = Fees {
+            max_fee: 50,
+            tip: 1,
+        };
+        assert_eq!(
+            old.bumped(low_market),
+            Fees {
+                max_fee: 110,
+                tip: 2
+            }
+        );
+        let high_market = Fees {
+            max_fee: 500,
+            tip: 30,
+        };
+        assert_eq!(
+            old.bumped(high_market),
+            Fees {
+                max_fee: 500,
+                tip: 30
+            }
+        );
+        let odd = Fees {
+            max_fee: 1_001,
+            tip: 19,
+        };
+        assert_eq!(
+            odd.bumped(low_market),
+            Fees {
+                max_fee: 1_102,
+                tip: 21
+            }
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn bump_always_passes_geths_replacement_rule(
+            max_fee in 0u128..u128::MAX / 1000, tip in 0u128..u128::MAX / 1000,
+            market_fee in 0u128..u128::MAX / 1000, market_tip in 0u128..u128::MAX / 1000,
+        ) {
+            let old = Fees { max_fee, tip };
+            let new = old.bumped(Fees { max_fee: market_fee, tip: market_tip });
+            prop_assert!(new.max_fee * 100 >= old.max_fee * 110);
+            prop_assert!(new.tip * 100 >= old.tip * 110);
+            prop_assert!(new.max_fee > old.max_fee && new.tip > old.tip);
+            prop_assert!(new.max_fee >= new.tip);
+            prop_assert!(new.max_fee >= market_fee && new.tip >= market_tip);
+        }
+    }
+
+    #[test]
+    fn gas_limit_covers_the_calldata_floor() {
+        let tx = frame(1, 0, true);
+        let zeros = tx.calldata.iter().filter(|b| **b == 0).count() as u64;
+        let nonzeros = tx.calldata.len() as u64 - zeros;
+        assert_eq!(tx.gas_limit(), 21_000 + 10 * zeros + 40 * nonzeros);
+        assert!(tx.gas_limit() >= 21_000 + 4 * zeros + 16 * nonzeros);
+        assert_eq!(tx.calldata[0], 0, "version byte");
+    }
+
+    #[tokio::test]
+    async fn frames_go_out_in_order_from_the_pending_nonce() {
+        let l1 = Arc::new(FakeL1::new());
+        l1.with(|s| s.latest_nonce = 5);
+        let mut txmgr = manager(&l1).await;
+        assert_eq!(txmgr.next_nonce(), 5);
+        for number in 0..6 {
+            txmgr.enqueue(frame(1, number, number == 5));
+        }
+        txmgr.tick().await.expect("tick");
+        // At most `max_pending` unmined.
+        assert_eq!(txmgr.in_flight(), 4);
+        assert_eq!(txmgr.queued(), 2);
+        l1.mine();
+        txmgr.tick().await.expect("tick");
+        l1.mine();
+        let sent = l1.with(|s| s.mined_order.clone());
+        assert_eq!(sent.len(), 6);
+        for (i, tx) in sent.iter().enumerate() {
+            assert_eq!(tx.nonce(), 5 + i as u64);
+            assert_eq!(tx.to(), Some(INBOX));
+            assert_eq!(tx.input(), &frame(1, i as u16, i == 5).calldata);
+        }
+    }
+
+    #[tokio::test]
+    async fn frame_counts_as_posted_only_at_the_confirmation_depth() {
+        let l1 = Arc::new(FakeL1::new());
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, true));
+        txmgr.tick().await.expect("tick");
+        l1.mine(); // block 1 holds it: depth 1
+        assert!(txmgr.tick().await.expect("tick").is_empty());
+        l1.mine(); // depth 2
+        assert!(txmgr.tick().await.expect("tick").is_empty());
+        assert_eq!(txmgr.in_flight(), 1);
+        l1.mine(); // depth 3
+        let events = txmgr.tick().await.expect("tick");
+        assert_eq!(
+            events,
+            vec![TxEvent::Confirmed {
+                channel: ChannelId([1; 16]),
+                number: 0,
+                nonce: 0,
+                block_number: 1
+            }]
+        );
+        assert_eq!(txmgr.in_flight(), 0);
+        assert_eq!(
+            txmgr
+                .metrics
+                .l1_bytes_posted
+                .load(std::sync::atomic::Ordering::Relaxed),
+            frame(1, 0, true).calldata.len() as u64
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unmined_frame_is_resent_with_the_same_nonce_and_higher_fees() {
+        let l1 = Arc::new(FakeL1::new());
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, false));
+        txmgr.enqueue(frame(1, 1, true));
+        txmgr.tick().await.expect("tick");
+        // The base fee jumps past the fee caps: nothing is mined.
+        l1.with(|s| s.base_fee *= 10);
+        assert_eq!(l1.mine(), 0);
+        tokio::time::advance(Duration::from_secs(29)).await;
+        txmgr.tick().await.expect("tick");
+        assert_eq!(l1.with(|s| s.sent.len()), 2, "no bump before the timeout");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        txmgr.tick().await.expect("tick");
+        let sent = l1.with(|s| s.sent.clone());
+        assert_eq!(sent.len(), 4, "both frames resent");
+        for (old, new) in [(&sent[0], &sent[2]), (&sent[1], &sent[3])] {
+            assert_eq!(old.nonce(), new.nonce());
+            assert_eq!(old.input(), new.input());
+            assert!(new.max_fee_per_gas() * 100 >= old.max_fee_per_gas() * 110);
+        }
+        assert_eq!(
+            txmgr
+                .metrics
+                .fee_bumps
+                .load(std::sync::atomic::Ordering::Relaxed),
+            2
+        );
+        // The bumped caps cover the new base fee: both land, in order.
+        assert_eq!(l1.mine(), 2);
+        txmgr.tick().await.expect("tick");
+        let mined = l1.with(|s| s.mined_order.clone());
+        assert_eq!(mined[0].tx_hash(), sent[2].tx_hash());
+        assert_eq!(mined[1].tx_hash(), sent[3].tx_hash());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refused_bump_is_raised_again_next_time() {
+        let l1 = Arc::new(FakeL1::new());
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, true));
+        txmgr.tick().await.expect("tick");
+        l1.with(|s| s.base_fee *= 10);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        l1.with(|s| s.fail_next_send = Some(SendError::Underpriced("underpriced".into())));
+        txmgr.tick().await.expect("tick");
+        assert_eq!(l1.with(|s| s.sent.len()), 1);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        txmgr.tick().await.expect("tick");
+        let sent = l1.with(|s| s.sent.clone());
+        assert_eq!(sent.len(), 2);
+        // Two bumps' worth above the original.
+        assert!(sent[1].max_priority_fee_per_gas() > sent[0].max_priority_fee_per_gas());
+        assert!(sent[1].max_fee_per_gas() * 100 >= sent[0].max_fee_per_gas() * 121);
+    }
+
+    #[tokio::test]
+    async fn reorg_of_an_unconfirmed_frame_is_reported() {
+        let l1 = Arc::new(FakeL1::new());
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, true));
+        txmgr.tick().await.expect("tick");
+        l1.mine();
+        txmgr.tick().await.expect("tick");
+        l1.reorg(1);
+        let events = txmgr.tick().await.expect("tick");
+        assert_eq!(events.len(), 1);
+        assert!(matches!(
+            events[0],
+            TxEvent::Reorged {
+                nonce: 0,
+                block_number: 1,
+                ..
+            }
+        ));
+        assert!(events[0].needs_rewind());
+    }
+
+    #[tokio::test]
+    async fn low_balance_stops_sending_until_funded() {
+        let l1 = Arc::new(FakeL1::new());
+        l1.with(|s| s.balance = U256::from(10u128.pow(15)));
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, true));
+        txmgr.tick().await.expect("tick");
+        assert_eq!(l1.with(|s| s.sent.len()), 0);
+        let message = txmgr
+            .low_balance()
+            .expect("low balance reported")
+            .to_owned();
+        assert!(message.contains(&txmgr.address().to_string()), "{message}");
+        assert!(message.contains("Fund it"), "{message}");
+        assert!(
+            txmgr
+                .metrics
+                .low_balance
+                .load(std::sync::atomic::Ordering::Relaxed)
+        );
+        l1.with(|s| s.balance = U256::from(10u128.pow(18)));
+        txmgr.tick().await.expect("tick");
+        assert_eq!(l1.with(|s| s.sent.len()), 1);
+        assert!(txmgr.low_balance().is_none());
+        assert!(
+            !txmgr
+                .metrics
+                .low_balance
+                .load(std::sync::atomic::Ordering::Relaxed)
+        );
+        assert_eq!(txmgr.metrics.balance(), U256::from(10u128.pow(18)));
+    }
+
+    #[tokio::test]
+    async fn insufficient_funds_keeps_the_frame_queued() {
+        let l1 = Arc::new(FakeL1::new());
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, true));
+        l1.with(|s| {
+            s.fail_next_send = Some(SendError::InsufficientFunds("insufficient funds".into()))
+        });
+        txmgr.tick().await.expect("tick");
+        assert_eq!((txmgr.queued(), txmgr.next_nonce()), (1, 0));
+        txmgr.tick().await.expect("tick");
+        assert_eq!(
+            (txmgr.queued(), txmgr.in_flight(), txmgr.next_nonce()),
+            (0, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn nonce_taken_by_another_sender_loses_the_frame() {
+        let l1 = Arc::new(FakeL1::new());
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, true));
+        l1.with(|s| s.fail_next_send = Some(SendError::NonceTooLow("nonce too low".into())));
+        let events = txmgr.tick().await.expect("tick");
+        assert!(matches!(&events[..], [TxEvent::Lost { nonce: 0, .. }]));
+        assert!(events[0].needs_rewind());
+    }
+}
