@@ -28,6 +28,8 @@ pub enum Command {
     /// Run a local devnet: anvil L1, Sprout's L1 contracts, genesis, the sequencer, the
     /// batcher and a follower.
     Up(UpArgs),
+    /// Run the batcher: post the sequencer's blocks to L1.
+    Batcher(crate::batcher_cli::BatcherArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.
     Blocktest(crate::blocktest::BlocktestArgs),
 }
@@ -382,7 +384,8 @@ fn print_summary(
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod batcher_cli;
 pub mod blocktest;
 pub mod chain;
 pub mod cli;
@@ -7,6 +8,7 @@ pub mod derive;
 pub mod dev;
 pub mod error;
 pub mod l1;
+pub mod metrics;
 pub mod pool_tx;
 pub mod rollup;
 pub mod rpc;

@@ -26,6 +26,15 @@ fn main() -> std::process::ExitCode {
             Ok(rt) => rt.block_on(sprout_node::cli::run_up(args)).map(|()| true),
             Err(err) => Err(err.into()),
         },
+        Command::Batcher(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt
+                .block_on(sprout_node::batcher_cli::run_batcher(args))
+                .map(|()| true),
+            Err(err) => Err(err.into()),
+        },
         Command::Blocktest(args) => sprout_node::blocktest::run(args),
     };
     match result {

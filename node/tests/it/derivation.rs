@@ -97,3 +97,178 @@ async fn without_batches_the_window_forces_deposit_only_blocks_that_carry_deposi
     assert_eq!(out_a["outputRoot"], out_b["outputRoot"]);
     assert_eq!(out_a["blockRef"]["hash"], block_hash(&follower, safe));
 }
+
+/// Contract creation code: deploys a runtime that stores its first calldata word in slot 0.
+fn store_contract() -> Bytes {
+    let runtime = [0x60, 0x00, 0x35, 0x60, 0x00, 0x55, 0x00];
+    let mut code = vec![0x66];
+    code.extend_from_slice(&runtime);
+    code.extend_from_slice(&[0x60, 0x00, 0x52, 0x60, 0x07, 0x60, 0x19, 0xf3]);
+    Bytes::from(code)
+}
+
+/// Sends transfers and contract calls from dev keys 1-3 (and a deposit from L1 every few
+/// seconds) until `stop` is set. Returns the number of L2 transactions sent.
+pub fn load(net: &RollupNet, seconds: u64) -> u64 {
+    let keys: Vec<_> = (1..=3).map(dev_signer).collect();
+    let mut nonces = [0u64; 3];
+    // Key 1 deploys the store contract first.
+    let deploy = sign_1559(
+        &keys[0],
+        0,
+        None,
+        U256::ZERO,
+        200_000,
+        10_000_000_000,
+        1_000_000,
+        store_contract(),
+    );
+    net.node
+        .call("eth_sendRawTransaction", json!([deploy]));
+    nonces[0] = 1;
+    let contract = keys[0].address().create(0);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut sent = 1u64;
+    let mut round = 0u64;
+    while Instant::now() < deadline {
+        round += 1;
+        for (i, key) in keys.iter().enumerate() {
+            let (to, input) = if i == 0 {
+                let mut word = [0u8; 32];
+                word[24..].copy_from_slice(&round.to_be_bytes());
+                (contract, Bytes::from(word.to_vec()))
+            } else {
+                (Address::repeat_byte(round as u8), Bytes::new())
+            };
+            let raw = sign_1559(
+                key,
+                nonces[i],
+                Some(to),
+                U256::from(round),
+                100_000,
+                10_000_000_000,
+                1_000_000,
+                input,
+            );
+            let response = net.node.raw("eth_sendRawTransaction", json!([raw]));
+            if response.get("result").is_some() {
+                nonces[i] += 1;
+                sent += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    sent
+}
+
+/// Garbage from the batcher's own key, and a well-formed channel from a stranger that would
+/// replace block 1: both must be ignored.
+async fn post_hostile_data(net: &RollupNet) {
+    use alloy::{network::EthereumWallet, providers::Provider, providers::ProviderBuilder};
+    use sprout_protocol::batch::{ChannelId, ChannelOut, SingularBatch, batcher_tx_data};
+    let inbox = net.addresses.batch_inbox;
+    let batcher = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(crate::rollup::batcher_key()))
+        .connect_http(net.l1_url().parse().expect("url"));
+    for garbage in [
+        vec![0u8, 1, 2, 3],
+        vec![1u8; 64],
+        [vec![0u8], vec![0xee; 16], vec![0, 0], vec![0xff, 0xff, 0xff, 0xff]].concat(),
+    ] {
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .to(inbox)
+            .input(Bytes::from(garbage).into());
+        let receipt = batcher
+            .send_transaction(tx)
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        assert!(receipt.status());
+    }
+    let genesis = net.node.call("eth_getBlockByNumber", json!(["0x0", false]));
+    let rollup = net.node.call("optimism_rollupConfig", json!([]));
+    let forged = SingularBatch {
+        parent_hash: serde_json::from_value(genesis["hash"].clone()).expect("hash"),
+        epoch_num: rollup["genesis"]["l1"]["number"].as_u64().expect("number"),
+        epoch_hash: serde_json::from_value(rollup["genesis"]["l1"]["hash"].clone()).expect("hash"),
+        timestamp: quantity(&genesis["timestamp"]) + 1,
+        transactions: vec![sign_1559(
+            &dev_signer(7),
+            0,
+            Some(Address::repeat_byte(0x99)),
+            U256::from(1),
+            21_000,
+            10_000_000_000,
+            1_000_000,
+            Bytes::new(),
+        )],
+    };
+    let mut channel = ChannelOut::new(ChannelId([0x5a; 16]));
+    channel.add_batch(&forged).expect("batch");
+    let data = batcher_tx_data(channel.into_frames(100_000).expect("frames").iter());
+    let receipt = net
+        .l1_send(
+            alloy::rpc::types::TransactionRequest::default()
+                .to(inbox)
+                .input(Bytes::from(data).into()),
+        )
+        .await;
+    assert!(receipt.status());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn followers_rebuild_the_sequencers_chain_from_l1_hash_for_hash() {
+    let mut net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    post_hostile_data(&net).await;
+    let _batcher = net.batcher();
+    let follower = net.follower("follower");
+    // Deposits land among the load.
+    let dave = address!("0x00000000000000000000000000000000000da4e0");
+    let mut deposits = Vec::new();
+    for _ in 0..2 {
+        deposits.push(
+            net.deposit(net.portal_call(dave, ONE_ETH, 100_000, false, Bytes::new(), ONE_ETH))
+                .await,
+        );
+    }
+    let sent = load(&net, 150);
+    // Let the last of the load be included.
+    std::thread::sleep(Duration::from_secs(3));
+    for deposit in &deposits {
+        assert_eq!(net.l2_receipt(*deposit)["status"], "0x1");
+    }
+    let head = net.node.block_number();
+    assert!(head >= 150, "only {head} blocks");
+    // The follower's safe head reaches the sequencer's head of the end of the load, block for
+    // block the same, and the sequencer's own safe head does too.
+    let safe = wait_safe(&follower, head, Duration::from_secs(120));
+    wait_safe(&net.node, head, Duration::from_secs(60));
+    same_chain(&net.node, &follower, safe);
+    let sequencer_block = net.node.call("eth_getBlockByNumber", json!([format!("{safe:#x}"), false]));
+    let follower_block = follower.call("eth_getBlockByNumber", json!([format!("{safe:#x}"), false]));
+    assert_eq!(sequencer_block["stateRoot"], follower_block["stateRoot"]);
+    let txs: u64 = (1..=safe)
+        .map(|n| {
+            follower.call("eth_getBlockTransactionCountByNumber", json!([format!("{n:#x}")]))
+        })
+        .map(|c| quantity(&c))
+        .sum();
+    assert!(txs >= sent + safe, "{txs} transactions derived, {sent} sent");
+    assert_eq!(balance(&follower, dave, "safe"), U256::from(2 * ONE_ETH));
+
+    // The sequencer goes away. A new follower, from the files and L1 alone, reaches the same
+    // safe head.
+    net.node.kill();
+    let alone = net.node_on("alone", &[]);
+    wait_safe(&alone, safe, Duration::from_secs(120));
+    assert_eq!(block_hash(&alone, safe), block_hash(&follower, safe));
+    // It has no sequencer to forward to, and says so.
+    let (_, message) = alone.error("eth_sendRawTransaction", json!(["0x02"]));
+    assert!(message.contains("--rollup.sequencer-http"), "{message}");
+}

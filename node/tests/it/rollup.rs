@@ -44,6 +44,25 @@ pub struct RollupNet {
     pub dir: tempfile::TempDir,
 }
 
+/// A running `sprout batcher`, killed on drop.
+pub struct Batcher {
+    pub child: std::process::Child,
+}
+
+impl Batcher {
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Batcher {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// How a test rollup is set up.
 #[derive(Clone, Copy, Debug)]
 pub struct NetParams {
@@ -224,6 +243,39 @@ impl RollupNet {
         ];
         args.extend(extra.iter().cloned());
         Node::spawn(&args)
+    }
+
+    /// Starts `sprout batcher` for this rollup (small channels, one confirmation, fast polls).
+    pub fn batcher(&self) -> Batcher {
+        let key = batcher_key();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .args([
+                "batcher",
+                "--chain",
+                &self.rollup_path.display().to_string(),
+                "--l1.rpc-url",
+                &self.l1_url(),
+                "--l2.rpc-url",
+                &self.node.url,
+                "--max-channel-duration",
+                "2",
+                "--confirmations",
+                "1",
+                "--poll-interval-ms",
+                "200",
+                "--resubmit-timeout",
+                "5",
+            ])
+            .env(
+                "SPROUT_BATCHER_KEY",
+                format!("{}", B256::from_slice(&key.to_bytes()[..])),
+            )
+            .env("SPROUT_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("spawn sprout batcher");
+        Batcher { child }
     }
 
     /// Sends an L1 transaction and returns its receipt.
