@@ -4,7 +4,7 @@ use alloy_primitives::{B256, Bytes};
 
 use crate::{
     PreimageOracle, Result,
-    memory::LeafProof,
+    memory::{LeafProof, TREE_DEPTH},
     state::state_hash,
     vm::{Recorder, Vm},
 };
@@ -40,6 +40,31 @@ pub struct StepWitness {
     pub proofs: Vec<LeafProof>,
     /// The preimage, if the step reads fd 5.
     pub preimage: Option<PreimageWitness>,
+}
+
+/// Length of one entry of [`StepWitness::proof_bytes`]: the address (8 bytes, big-endian), the
+/// leaf (32) and its `TREE_DEPTH` siblings (32 each).
+pub const PROOF_ENTRY_LEN: usize = 8 + 32 + 32 * TREE_DEPTH;
+
+impl StepWitness {
+    /// The `proof` argument of the on-chain `RISCV.step`: every proof in witness order, each
+    /// encoded as `addr_be8 ++ leaf ++ siblings` ([`PROOF_ENTRY_LEN`] bytes).
+    pub fn proof_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.proofs.len() * PROOF_ENTRY_LEN);
+        for p in &self.proofs {
+            out.extend_from_slice(&p.addr.to_be_bytes());
+            out.extend_from_slice(p.leaf.as_slice());
+            for s in &p.siblings {
+                out.extend_from_slice(s.as_slice());
+            }
+        }
+        out
+    }
+
+    /// The `stateData` argument of the on-chain `RISCV.step`: the encoded pre-state.
+    pub fn state_bytes(&self) -> &[u8] {
+        &self.pre_state
+    }
 }
 
 impl<O: PreimageOracle> Vm<O> {
