@@ -72,9 +72,19 @@ struct Chain {
     loaded: HashSet<(B256, u64)>,
 }
 
+/// Gas of one `step` transaction.
+#[derive(Clone, Copy)]
+struct Gas {
+    /// What the transaction pays: intrinsic 21000 and calldata, execution, or the EIP-7623
+    /// calldata floor when that is higher.
+    tx: u64,
+    /// Execution alone: the standard gas minus 21000 and the 4/16 per calldata byte.
+    exec: u64,
+}
+
 /// The outcome of one `step` call.
 enum Stepped {
-    Hash { hash: B256, gas: u64 },
+    Hash { hash: B256, gas: Gas },
     Reverted(Bytes),
 }
 
@@ -169,8 +179,12 @@ impl Chain {
             localContext: CONTEXT,
         }
         .abi_encode();
+        let calldata: u64 = data.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum();
         let result = self.call(self.riscv, data);
-        let gas = result.tx_gas_used();
+        let gas = Gas {
+            tx: result.tx_gas_used(),
+            exec: result.gas().total_gas_spent() - 21_000 - calldata,
+        };
         match result {
             ExecutionResult::Success { output, .. } => {
                 let out = output.into_data();
@@ -183,7 +197,7 @@ impl Chain {
     }
 
     /// Runs `w` on chain and requires the emulator's post-state hash; returns the gas used.
-    fn check(&mut self, what: &str, w: &StepWitness) -> u64 {
+    fn check(&mut self, what: &str, w: &StepWitness) -> Gas {
         self.preload(w);
         match self.step_raw(w.state_bytes(), &w.proof_bytes()) {
             Stepped::Hash { hash, gas } => {
@@ -980,6 +994,14 @@ fn cases_system() -> Vec<Case> {
         oracle: MapOracle::new(),
         setup: Box::new(|_| {}),
     });
+    v.push(case(
+        "x0 non-zero in the pre-state is read as stored",
+        le32(&[r_type(0, 0, 0, 0, 5, 0x33)]),
+        |vm| vm.state.regs[0] = 0x55,
+    ));
+    v.push(case("step counter wraps", le32(&[0x0000_0013]), |vm| {
+        vm.state.step = u64::MAX
+    }));
     v.push(with_regs(
         "store to the data leaf holding the code",
         s_type(4, 7, 6, 2),
@@ -1058,6 +1080,7 @@ fn onchain_step_matches_the_emulator() {
     let mut chain = Chain::new();
     let mut kinds = BTreeMap::<String, usize>::new();
     let mut program_gas = Vec::new();
+    let mut by_proofs = BTreeMap::<usize, Vec<Gas>>::new();
     let mut all_gas = Vec::new();
     let mut checked = 0usize;
 
@@ -1070,7 +1093,9 @@ fn onchain_step_matches_the_emulator() {
         .collect();
     for c in &cases {
         for (key, w) in run_case(c) {
-            all_gas.push(chain.check(&c.name, &w));
+            let gas = chain.check(&c.name, &w);
+            all_gas.push(gas);
+            by_proofs.entry(w.proofs.len()).or_default().push(gas);
             *kinds.entry(key).or_default() += 1;
             checked += 1;
         }
@@ -1096,6 +1121,7 @@ fn onchain_step_matches_the_emulator() {
             let gas = chain.check(&format!("{name} [{key}]"), w);
             program_gas.push(gas);
             all_gas.push(gas);
+            by_proofs.entry(w.proofs.len()).or_default().push(gas);
             *kinds.entry(key.clone()).or_default() += 1;
             checked += 1;
             // Tamper with the first steps, those with data proofs, and every 10th.
@@ -1149,19 +1175,31 @@ fn onchain_step_matches_the_emulator() {
     );
     assert!(kinds.keys().any(|k| k.ends_with("cross-leaf")));
 
-    let mut pg = program_gas.clone();
-    let mut ag = all_gas.clone();
     println!(
         "on-chain steps: {checked} checked ({synthetic} synthetic), {} kinds, {tampered} tampered witnesses rejected",
         kinds.len()
     );
     println!(
-        "gas per step (tx gas incl. 21000 intrinsic and calldata): programs median {} max {} ({} steps); all median {} max {}",
-        median(&mut pg),
-        pg.last().copied().unwrap_or_default(),
-        pg.len(),
-        median(&mut ag),
-        ag.last().copied().unwrap_or_default(),
+        "gas per step: tx = what the step transaction pays (21000, calldata or the EIP-7623 floor, execution); exec = execution alone"
+    );
+    report("programs", &program_gas);
+    report("all", &all_gas);
+    for (n, gas) in &by_proofs {
+        report(&format!("{n} leaf proofs"), gas);
+    }
+}
+
+/// Prints the median and maximum tx and execution gas of `gas`.
+fn report(what: &str, gas: &[Gas]) {
+    let mut tx: Vec<u64> = gas.iter().map(|g| g.tx).collect();
+    let mut exec: Vec<u64> = gas.iter().map(|g| g.exec).collect();
+    println!(
+        "  {what}: {} steps, tx median {} max {}, exec median {} max {}",
+        gas.len(),
+        median(&mut tx),
+        tx.last().copied().unwrap_or_default(),
+        median(&mut exec),
+        exec.last().copied().unwrap_or_default(),
     );
 }
 
