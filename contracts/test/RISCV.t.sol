@@ -7,7 +7,7 @@ import {RISCV} from "../src/fault-proof/RISCV.sol";
 
 /// @notice Single steps on memories of one or two non-zero leaves, whose proofs are built here
 ///         from the zero-subtree hashes. The differential test against the emulator (every
-///         instruction kind, the test programs) is `fault-proof/vm/tests/onchain.rs`.
+///         instruction kind, the test programs) is `fault-proof/vm/tests/onchain/`.
 contract RISCVTest is Test {
     PreimageOracle internal oracle;
     RISCV internal riscv;

@@ -1,329 +1,12 @@
-//! The on-chain step against the emulator: `RISCV.sol` and `PreimageOracle.sol`, deployed from
-//! `contracts/artifacts/*.json` into an in-memory revm, must return the emulator's post-state
-//! hash for every step we witness, and revert on tampered proofs.
-//!
-//! The steps are the first occurrence of every instruction kind (compressed forms, syscalls and
-//! their fds, taken and untaken branches, SC success and failure, leaf-crossing fetches) in the
-//! test programs, samples spread over each run, and synthetic steps that cover every encoding,
-//! syscall path and VM panic case on their own. Gas per step is printed (`--nocapture`).
+//! Synthetic steps: one instruction at a chosen pc, with chosen registers, memory and preimage,
+//! covering every encoding, syscall path and VM panic on their own.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-
-use alloy_primitives::{Address, B256, Bytes, U256, address, hex};
-use alloy_sol_types::SolCall;
-use revm::{
-    Context, ExecuteCommitEvm, MainBuilder, MainContext,
-    context::{BlockEnv, CfgEnv, TxEnv},
-    context_interface::result::ExecutionResult,
-    database::{CacheDB, EmptyDB},
-    handler::{MainnetContext, MainnetEvm},
-    primitives::{TxKind, hardfork::SpecId},
-};
+use alloy_primitives::B256;
 use sprout_fault_proof_vm::{
-    MapOracle, Memory, STATE_LEN, State, StepWitness, Vm,
-    decode::{Instr, decode},
-    keccak256_key, local_key,
-    run::load_elf,
-    state::NO_RESERVATION,
-    state_hash,
-    vm::MMAP_BASE,
+    MapOracle, Memory, State, StepWitness, Vm, local_key, state::NO_RESERVATION, vm::MMAP_BASE,
 };
 
-mod abi {
-    alloy_sol_types::sol!(RISCV, "../../contracts/artifacts/RISCV.json");
-    alloy_sol_types::sol!(
-        PreimageOracle,
-        "../../contracts/artifacts/PreimageOracle.json"
-    );
-}
-
-const CALLER: Address = address!("0x00000000000000000000000000000000005eed01");
-const CONTEXT: B256 = B256::repeat_byte(0x5c);
-
-fn program(name: &str) -> std::path::PathBuf {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../programs/target/riscv64imac-unknown-none-elf/release")
-        .join(name);
-    assert!(
-        path.is_file(),
-        "test program {} is missing: run fault-proof/programs/build.sh first",
-        path.display()
-    );
-    path
-}
-
-fn artifact_bytecode(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../../contracts/artifacts/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).expect("artifact (run contracts/script/build.sh)");
-    let json: serde_json::Value = serde_json::from_str(&text).expect("artifact JSON");
-    let code = json["bytecode"].as_str().expect("bytecode field");
-    hex::decode(code).expect("bytecode hex")
-}
-
-/// An in-memory chain with the oracle and the step contract deployed.
-struct Chain {
-    evm: MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>,
-    nonce: u64,
-    oracle: Address,
-    riscv: Address,
-    loaded: HashSet<(B256, u64)>,
-}
-
-/// Gas of one `step` transaction.
-#[derive(Clone, Copy)]
-struct Gas {
-    /// What the transaction pays: intrinsic 21000 and calldata, execution, or the EIP-7623
-    /// calldata floor when that is higher.
-    tx: u64,
-    /// Execution alone: the standard gas minus 21000 and the 4/16 per calldata byte.
-    exec: u64,
-}
-
-/// The outcome of one `step` call.
-enum Stepped {
-    Hash { hash: B256, gas: Gas },
-    Reverted(Bytes),
-}
-
-impl Chain {
-    fn new() -> Self {
-        let cfg = CfgEnv::new_with_spec(SpecId::PRAGUE);
-        let block = BlockEnv {
-            gas_limit: 1 << 40,
-            ..Default::default()
-        };
-        let evm = Context::mainnet()
-            .with_cfg(cfg)
-            .with_block(block)
-            .with_db(CacheDB::new(EmptyDB::default()))
-            .build_mainnet();
-        let mut chain = Self {
-            evm,
-            nonce: 0,
-            oracle: Address::ZERO,
-            riscv: Address::ZERO,
-            loaded: HashSet::new(),
-        };
-        chain.oracle = chain.deploy(artifact_bytecode("PreimageOracle"));
-        let mut code = artifact_bytecode("RISCV");
-        code.extend_from_slice(chain.oracle.into_word().as_slice());
-        chain.riscv = chain.deploy(code);
-        chain
-    }
-
-    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> ExecutionResult {
-        let tx = TxEnv {
-            caller: CALLER,
-            kind,
-            data: data.into(),
-            gas_limit: 30_000_000,
-            nonce: self.nonce,
-            ..Default::default()
-        };
-        let result = self.evm.transact_commit(tx).expect("revm accepts the tx");
-        self.nonce += 1;
-        result
-    }
-
-    fn deploy(&mut self, code: Vec<u8>) -> Address {
-        let result = self.transact(TxKind::Create, code);
-        assert!(result.is_success(), "deployment failed: {result:?}");
-        result.created_address().expect("created address")
-    }
-
-    fn call(&mut self, to: Address, data: Vec<u8>) -> ExecutionResult {
-        self.transact(TxKind::Call(to), data)
-    }
-
-    /// Loads the preimage part a step reads (once per key and offset).
-    fn preload(&mut self, w: &StepWitness) {
-        let Some(p) = &w.preimage else { return };
-        let len = p.data.len() as u64;
-        // At or past the end, any part makes the length known (then the read is EOF).
-        let part = if p.offset < len + 8 { p.offset } else { 0 };
-        if !self.loaded.insert((p.key, part)) {
-            return;
-        }
-        let data = match p.key[0] {
-            2 => abi::PreimageOracle::loadKeccak256PreimagePartCall {
-                partOffset: U256::from(part),
-                preimage: p.data.clone(),
-            }
-            .abi_encode(),
-            1 => {
-                assert!(p.data.len() <= 32, "local data is at most 32 bytes");
-                let mut word = [0u8; 32];
-                word[..p.data.len()].copy_from_slice(&p.data);
-                abi::PreimageOracle::loadLocalDataCall {
-                    ident: U256::from_be_bytes(p.key.0),
-                    localContext: CONTEXT,
-                    word: B256::from(word),
-                    size: U256::from(len),
-                    partOffset: U256::from(part),
-                }
-                .abi_encode()
-            }
-            t => panic!("no way to load key type {t}"),
-        };
-        let result = self.call(self.oracle, data);
-        assert!(result.is_success(), "preimage load failed: {result:?}");
-    }
-
-    fn step_raw(&mut self, state: &[u8], proof: &[u8]) -> Stepped {
-        let data = abi::RISCV::stepCall {
-            stateData: Bytes::copy_from_slice(state),
-            proof: Bytes::copy_from_slice(proof),
-            localContext: CONTEXT,
-        }
-        .abi_encode();
-        let calldata: u64 = data.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum();
-        let result = self.call(self.riscv, data);
-        let gas = Gas {
-            tx: result.tx_gas_used(),
-            exec: result.gas().total_gas_spent() - 21_000 - calldata,
-        };
-        match result {
-            ExecutionResult::Success { output, .. } => {
-                let out = output.into_data();
-                let hash = abi::RISCV::stepCall::abi_decode_returns(&out).expect("bytes32 output");
-                Stepped::Hash { hash, gas }
-            }
-            ExecutionResult::Revert { output, .. } => Stepped::Reverted(output),
-            ExecutionResult::Halt { reason, .. } => panic!("step halted: {reason:?}"),
-        }
-    }
-
-    /// Runs `w` on chain and requires the emulator's post-state hash; returns the gas used.
-    fn check(&mut self, what: &str, w: &StepWitness) -> Gas {
-        self.preload(w);
-        match self.step_raw(w.state_bytes(), &w.proof_bytes()) {
-            Stepped::Hash { hash, gas } => {
-                assert_eq!(
-                    hash, w.post_state_hash,
-                    "{what}: step {} on chain differs from the emulator",
-                    w.step
-                );
-                gas
-            }
-            Stepped::Reverted(out) => panic!("{what}: step {} reverted: {out}", w.step),
-        }
-    }
-
-    fn expect_revert(&mut self, what: &str, state: &[u8], proof: &[u8]) {
-        if let Stepped::Hash { hash, .. } = self.step_raw(state, proof) {
-            panic!("{what}: accepted, gave {hash}");
-        }
-    }
-}
-
-/// A name for what the instruction at the VM's pc is, fine enough that its first occurrence
-/// is worth a witness: the decoded kind and op, the compressed form, the syscall and fd, a
-/// branch's outcome, an SC's outcome, and whether the fetch crosses a leaf.
-fn kind_of<O: sprout_fault_proof_vm::PreimageOracle>(vm: &Vm<O>) -> String {
-    let s = &vm.state;
-    let pc = s.pc;
-    if pc & 1 == 1 {
-        return "odd pc".into();
-    }
-    let bytes = vm.memory.read_bytes(pc, 4);
-    let word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    let (instr, len) = decode(word);
-    let r = |i: u8| s.regs[i as usize];
-    let mut key = match instr {
-        Instr::Branch { op, rs1, rs2, .. } => {
-            let (a, b) = (r(rs1), r(rs2));
-            let taken = match op {
-                sprout_fault_proof_vm::decode::BranchOp::Eq => a == b,
-                sprout_fault_proof_vm::decode::BranchOp::Ne => a != b,
-                sprout_fault_proof_vm::decode::BranchOp::Lt => (a as i64) < (b as i64),
-                sprout_fault_proof_vm::decode::BranchOp::Ge => (a as i64) >= (b as i64),
-                sprout_fault_proof_vm::decode::BranchOp::Ltu => a < b,
-                sprout_fault_proof_vm::decode::BranchOp::Geu => a >= b,
-            };
-            format!("Branch {op:?} taken={taken}")
-        }
-        Instr::Load { op, .. } => format!("Load {op:?}"),
-        Instr::Store { op, .. } => format!("Store {op:?}"),
-        Instr::OpImm { op, .. } => format!("OpImm {op:?}"),
-        Instr::OpImm32 { op, .. } => format!("OpImm32 {op:?}"),
-        Instr::Op { op, .. } => format!("Op {op:?}"),
-        Instr::Op32 { op, .. } => format!("Op32 {op:?}"),
-        Instr::Lr { double, .. } => format!("Lr double={double}"),
-        Instr::Sc { double, rs1, .. } => {
-            format!("Sc double={double} ok={}", s.load_reservation == r(rs1))
-        }
-        Instr::Amo { op, double, .. } => format!("Amo {op:?} double={double}"),
-        Instr::Ecall => match r(17) {
-            63 | 64 => format!("Ecall {} fd={}", r(17), r(10)),
-            nr => format!("Ecall {nr}"),
-        },
-        Instr::Unsupported(u) => format!("Unsupported {u:?}"),
-        other => {
-            let d = format!("{other:?}");
-            d.split([' ', '{']).next().unwrap_or_default().to_string()
-        }
-    };
-    if len == 2 {
-        let h = word as u16;
-        let b12 = if h & 3 == 2 && h >> 13 == 4 {
-            format!(" b12={}", (h >> 12) & 1)
-        } else {
-            String::new()
-        };
-        key = format!("C q{} f{}{b12} {key}", h & 3, h >> 13);
-    } else if pc % 32 == 30 {
-        key.push_str(" cross-leaf");
-    }
-    key
-}
-
-/// What a walk over a program collected.
-struct Walk {
-    witnesses: Vec<(String, StepWitness)>,
-    final_state: [u8; STATE_LEN],
-}
-
-/// Runs `name` to the end, witnessing the first occurrence of every kind, the first step, the
-/// last step and every `every`-th step.
-fn walk(name: &str, oracle: MapOracle, every: u64) -> Walk {
-    let elf = load_elf(&program(name)).expect("ELF");
-    let mut vm = Vm::new(&elf, oracle);
-    let mut seen = HashSet::new();
-    let mut witnesses = Vec::new();
-    while !vm.state.exited {
-        let key = kind_of(&vm);
-        let step = vm.state.step;
-        if seen.insert(key.clone()) || step.is_multiple_of(every) {
-            let w = vm.step_with_witness().expect("witness");
-            witnesses.push((key, w));
-        } else {
-            vm.step().expect("step");
-        }
-    }
-    // The last step: the exit syscall or the panic, witnessed as a kind of its own above
-    // unless the same kind ran before; witness it again from a replay if needed.
-    let last = vm.state.step - 1;
-    if witnesses.last().is_none_or(|(_, w)| w.step != last) {
-        let mut replay = Vm::new(&elf, vm.oracle().clone());
-        replay.run(Some(last)).expect("replay");
-        let w = replay
-            .step_with_witness()
-            .expect("witness of the last step");
-        witnesses.push(("last step".into(), w));
-    }
-    Walk {
-        witnesses,
-        final_state: vm.encode_state(),
-    }
-}
-
-fn median(v: &mut [u64]) -> u64 {
-    v.sort_unstable();
-    v[v.len() / 2]
-}
+use crate::kinds::kind_of;
 
 // ------------------------------------------------------------------------------------------
 // Synthetic steps: one instruction at a chosen pc with chosen registers and memory.
@@ -413,8 +96,8 @@ fn amo_word(f5: u32, rs2: u32, rs1: u32, double: bool, rd: u32) -> u32 {
 type Setup = Box<dyn Fn(&mut Vm<MapOracle>)>;
 
 /// A synthetic case: a name, the code, its pc, and a setup of the VM before the step.
-struct Case {
-    name: String,
+pub(crate) struct Case {
+    pub(crate) name: String,
     code: Vec<u8>,
     pc: u64,
     oracle: MapOracle,
@@ -458,7 +141,7 @@ const OPERANDS: [u64; 6] = [
 ];
 
 /// Every 32-bit encoding kind, with operands that reach the edge cases.
-fn cases_32() -> Vec<Case> {
+pub(crate) fn cases_32() -> Vec<Case> {
     let mut v = Vec::new();
     // OP and OP-32: (funct7, funct3) for each op.
     let op = [
@@ -632,7 +315,7 @@ fn cases_32() -> Vec<Case> {
 }
 
 /// LR/SC pairs and every AMO, W and D.
-fn cases_atomic() -> Vec<Case> {
+pub(crate) fn cases_atomic() -> Vec<Case> {
     let mut v = Vec::new();
     for double in [false, true] {
         let d = if double { "d" } else { "w" };
@@ -709,7 +392,7 @@ fn cases_atomic() -> Vec<Case> {
 }
 
 /// Every compressed form (encodings from llvm-mc, as in the decode tests).
-fn cases_compressed() -> Vec<Case> {
+pub(crate) fn cases_compressed() -> Vec<Case> {
     let forms: &[(u16, &str)] = &[
         (0x1fe0, "c.addi4spn x8, x2, 1020"),
         (0x005c, "c.addi4spn x15, x2, 4"),
@@ -798,7 +481,7 @@ fn cases_compressed() -> Vec<Case> {
 }
 
 /// Syscalls and their fds, preimage reads at every kind of offset, and the VM panics.
-fn cases_system() -> Vec<Case> {
+pub(crate) fn cases_system() -> Vec<Case> {
     const ECALL: u32 = 0x0000_0073;
     let sys = |name: &str, regs: &[(usize, u64)]| with_regs(name, ECALL, regs);
     let mut v = vec![
@@ -1011,7 +694,7 @@ fn cases_system() -> Vec<Case> {
 }
 
 /// Witnesses the case's step (or steps, for multi-instruction code).
-fn run_case(c: &Case) -> Vec<(String, StepWitness)> {
+pub(crate) fn run_case(c: &Case) -> Vec<(String, StepWitness)> {
     let mut vm = synth_vm(&c.code, c.pc, c.oracle.clone());
     (c.setup)(&mut vm);
     let mut out = Vec::new();
@@ -1025,273 +708,4 @@ fn run_case(c: &Case) -> Vec<(String, StepWitness)> {
         out.push((key, vm.step_with_witness().expect("witness")));
     }
     out
-}
-
-/// Every tampering of `w` that must make the step revert.
-fn check_tampering(chain: &mut Chain, what: &str, w: &StepWitness) {
-    let state = w.state_bytes();
-    let proof = w.proof_bytes();
-    let entry = sprout_fault_proof_vm::PROOF_ENTRY_LEN;
-    for i in 0..w.proofs.len() {
-        let base = i * entry;
-        // A flipped bit in a sibling.
-        let mut bad = proof.clone();
-        bad[base + 40 + 32 * ((w.step as usize + i) % 59) + 5] ^= 0x10;
-        chain.expect_revert(&format!("{what}: flipped sibling bit"), state, &bad);
-        // A wrong leaf.
-        let mut bad = proof.clone();
-        bad[base + 8 + 31] ^= 0x01;
-        chain.expect_revert(&format!("{what}: wrong leaf"), state, &bad);
-        // Another address.
-        let mut bad = proof.clone();
-        bad[base + 6] ^= 0x01;
-        chain.expect_revert(&format!("{what}: wrong address"), state, &bad);
-        // The proof missing.
-        let mut bad = proof.clone();
-        bad.drain(base..base + entry);
-        chain.expect_revert(&format!("{what}: missing proof"), state, &bad);
-        // The proof twice.
-        let mut bad = proof.clone();
-        bad.extend_from_slice(&proof[base..base + entry]);
-        chain.expect_revert(&format!("{what}: duplicate proof"), state, &bad);
-    }
-    if !w.proofs.is_empty() {
-        let mut pre = state.to_vec();
-        pre[0] ^= 0x01;
-        chain.expect_revert(&format!("{what}: wrong pre-state root"), &pre, &proof);
-        chain.expect_revert(
-            &format!("{what}: truncated proof"),
-            state,
-            &proof[..proof.len() - 1],
-        );
-    }
-    chain.expect_revert(
-        &format!("{what}: short state"),
-        &state[..STATE_LEN - 1],
-        &proof,
-    );
-    let mut long = state.to_vec();
-    long.push(0);
-    chain.expect_revert(&format!("{what}: long state"), &long, &proof);
-}
-
-#[test]
-fn onchain_step_matches_the_emulator() {
-    let mut chain = Chain::new();
-    let mut kinds = BTreeMap::<String, usize>::new();
-    let mut program_gas = Vec::new();
-    let mut by_proofs = BTreeMap::<usize, Vec<Gas>>::new();
-    let mut all_gas = Vec::new();
-    let mut checked = 0usize;
-
-    // Synthetic steps.
-    let cases: Vec<Case> = cases_32()
-        .into_iter()
-        .chain(cases_atomic())
-        .chain(cases_compressed())
-        .chain(cases_system())
-        .collect();
-    for c in &cases {
-        for (key, w) in run_case(c) {
-            let gas = chain.check(&c.name, &w);
-            all_gas.push(gas);
-            by_proofs.entry(w.proofs.len()).or_default().push(gas);
-            *kinds.entry(key).or_default() += 1;
-            checked += 1;
-        }
-    }
-    let synthetic = checked;
-
-    // Program walks.
-    let mut tampered = 0usize;
-    let preimage_data: Vec<u8> = (0..5000u32).map(|i| (i * 7 + 3) as u8).collect();
-    let mut preimage_oracle = MapOracle::new();
-    let key = preimage_oracle.insert_keccak256(&preimage_data);
-    preimage_oracle.insert(local_key(1), key.to_vec());
-    assert_eq!(key, keccak256_key(&preimage_data));
-    for (name, oracle, every, status) in [
-        ("alu", MapOracle::new(), 500, 0u8),
-        ("panic", MapOracle::new(), 2_000, 2),
-        ("preimage", preimage_oracle, 5_000, 0),
-        ("arith", MapOracle::new(), 100_000, 0),
-    ] {
-        let walk = walk(name, oracle, every);
-        let mut prev: Option<&StepWitness> = None;
-        for (i, (key, w)) in walk.witnesses.iter().enumerate() {
-            let gas = chain.check(&format!("{name} [{key}]"), w);
-            program_gas.push(gas);
-            all_gas.push(gas);
-            by_proofs.entry(w.proofs.len()).or_default().push(gas);
-            *kinds.entry(key.clone()).or_default() += 1;
-            checked += 1;
-            // Tamper with the first steps, those with data proofs, and every 10th.
-            if i < 3 || w.proofs.len() > 1 && tampered < 200 || i % 10 == 0 {
-                check_tampering(&mut chain, &format!("{name} step {}", w.step), w);
-                tampered += 1;
-            }
-            if let Some(p) = prev
-                && p.step + 1 == w.step
-            {
-                assert_eq!(p.post_state_hash, w.pre_state_hash, "{name}: hashes chain");
-            }
-            prev = Some(w);
-        }
-        // The final state steps to itself, whatever the proof.
-        let final_hash = state_hash(&walk.final_state);
-        assert_eq!(final_hash[0], status, "{name}: final status");
-        for proof in [Vec::new(), vec![0u8; 5]] {
-            match chain.step_raw(&walk.final_state, &proof) {
-                Stepped::Hash { hash, .. } => {
-                    assert_eq!(hash, final_hash, "{name}: an exited state steps to itself")
-                }
-                Stepped::Reverted(out) => panic!("{name}: exited state reverted: {out}"),
-            }
-        }
-    }
-
-    // Every decoded kind is covered.
-    let mut missing = Vec::new();
-    let required = required_kinds();
-    let found: BTreeSet<String> = kinds
-        .keys()
-        .map(|k| k.trim_end_matches(" cross-leaf").to_string())
-        .collect();
-    for r in &required {
-        // 32-bit kinds exactly; compressed forms by their prefix.
-        let hit = |k: &String| {
-            if r.starts_with("C ") {
-                k.starts_with(&format!("{r} "))
-            } else {
-                k == r
-            }
-        };
-        if !found.iter().any(hit) {
-            missing.push(r.clone());
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "kinds never stepped on chain: {missing:?}"
-    );
-    assert!(kinds.keys().any(|k| k.ends_with("cross-leaf")));
-
-    println!(
-        "on-chain steps: {checked} checked ({synthetic} synthetic), {} kinds, {tampered} tampered witnesses rejected",
-        kinds.len()
-    );
-    println!(
-        "gas per step: tx = what the step transaction pays (21000, calldata or the EIP-7623 floor, execution); exec = execution alone"
-    );
-    report("programs", &program_gas);
-    report("all", &all_gas);
-    for (n, gas) in &by_proofs {
-        report(&format!("{n} leaf proofs"), gas);
-    }
-}
-
-/// Prints the median and maximum tx and execution gas of `gas`.
-fn report(what: &str, gas: &[Gas]) {
-    let mut tx: Vec<u64> = gas.iter().map(|g| g.tx).collect();
-    let mut exec: Vec<u64> = gas.iter().map(|g| g.exec).collect();
-    println!(
-        "  {what}: {} steps, tx median {} max {}, exec median {} max {}",
-        gas.len(),
-        median(&mut tx),
-        tx.last().copied().unwrap_or_default(),
-        median(&mut exec),
-        exec.last().copied().unwrap_or_default(),
-    );
-}
-
-/// The kinds the decoder can produce, in `kind_of`'s words, each of which must be stepped.
-fn required_kinds() -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
-    for op in [
-        "Add", "Sub", "Sll", "Slt", "Sltu", "Xor", "Srl", "Sra", "Or", "And", "Mul", "Mulh",
-        "Mulhsu", "Mulhu", "Div", "Divu", "Rem", "Remu",
-    ] {
-        v.push(format!("Op {op}"));
-    }
-    for op in [
-        "Add", "Sub", "Sll", "Srl", "Sra", "Mul", "Div", "Divu", "Rem", "Remu",
-    ] {
-        v.push(format!("Op32 {op}"));
-    }
-    for op in [
-        "Add", "Slt", "Sltu", "Xor", "Or", "And", "Sll", "Srl", "Sra",
-    ] {
-        v.push(format!("OpImm {op}"));
-    }
-    for op in ["Add", "Sll", "Srl", "Sra"] {
-        v.push(format!("OpImm32 {op}"));
-    }
-    for op in ["Lb", "Lh", "Lw", "Ld", "Lbu", "Lhu", "Lwu"] {
-        v.push(format!("Load {op}"));
-    }
-    for op in ["Sb", "Sh", "Sw", "Sd"] {
-        v.push(format!("Store {op}"));
-    }
-    for op in ["Eq", "Ne", "Lt", "Ge", "Ltu", "Geu"] {
-        for t in [true, false] {
-            v.push(format!("Branch {op} taken={t}"));
-        }
-    }
-    for d in [false, true] {
-        v.push(format!("Lr double={d}"));
-        for ok in [false, true] {
-            v.push(format!("Sc double={d} ok={ok}"));
-        }
-        for op in [
-            "Swap", "Add", "Xor", "And", "Or", "Min", "Max", "Minu", "Maxu",
-        ] {
-            v.push(format!("Amo {op} double={d}"));
-        }
-    }
-    for k in ["Lui", "Auipc", "Jal", "Jalr", "Fence"] {
-        v.push(k.into());
-    }
-    for k in ["Csr", "Float", "Ebreak", "Illegal"] {
-        v.push(format!("Unsupported {k}"));
-    }
-    for nr in [93, 94, 222, 214, 113, 1234] {
-        v.push(format!("Ecall {nr}"));
-    }
-    for fd in [0, 3, 5, 7] {
-        v.push(format!("Ecall 63 fd={fd}"));
-    }
-    for fd in [1, 2, 4, 6, 9] {
-        v.push(format!("Ecall 64 fd={fd}"));
-    }
-    v.push("odd pc".into());
-    // Compressed forms, by quadrant and funct3 (q2 f4 by bit 12).
-    for (q, f) in [
-        (0, 0),
-        (0, 1),
-        (0, 2),
-        (0, 3),
-        (0, 4),
-        (0, 5),
-        (0, 6),
-        (0, 7),
-        (1, 0),
-        (1, 1),
-        (1, 2),
-        (1, 3),
-        (1, 4),
-        (1, 5),
-        (1, 6),
-        (1, 7),
-        (2, 0),
-        (2, 1),
-        (2, 2),
-        (2, 3),
-        (2, 5),
-        (2, 6),
-        (2, 7),
-    ] {
-        v.push(format!("C q{q} f{f}"));
-    }
-    v.push("C q2 f4 b12=0".into());
-    v.push("C q2 f4 b12=1".into());
-    v
 }
