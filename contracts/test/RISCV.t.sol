@@ -110,13 +110,14 @@ contract RISCVTest is Test {
     }
 
     /// @dev The proof entry of `addr` in a memory whose only non-zero leaves are at `addr` and
-    ///      `other` (pass other == addr for a single leaf), and the root.
+    ///      `other` (pass other == addr for a single leaf), and the root. Every sibling is
+    ///      spelled out (mask 0).
     function proveIn(uint64 addr, bytes32 leaf, uint64 other, bytes32 otherLeaf)
         internal
         view
         returns (bytes memory entry, bytes32 root)
     {
-        entry = abi.encodePacked(addr, leaf);
+        entry = abi.encodePacked(addr, leaf, uint64(0));
         uint256 m = other == addr ? type(uint256).max : meet(addr, other);
         bytes32 node = leaf;
         for (uint256 h = 0; h < 59; h++) {
@@ -133,7 +134,67 @@ contract RISCVTest is Test {
         return proveIn(addr, leaf, addr, leaf);
     }
 
+    /// @dev The node at `height` and `index` of a memory whose only non-zero leaves are `leaves`
+    ///      at `addrs`.
+    function nodeAt(uint64[] memory addrs, bytes32[] memory leaves, uint256 height, uint256 index)
+        internal
+        view
+        returns (bytes32)
+    {
+        bool any;
+        for (uint256 i = 0; i < addrs.length; i++) {
+            if ((uint256(addrs[i]) >> 5) >> height == index) {
+                if (height == 0) return leaves[i];
+                any = true;
+            }
+        }
+        if (!any) return zeros[height];
+        return keccak256(
+            abi.encodePacked(
+                nodeAt(addrs, leaves, height - 1, 2 * index), nodeAt(addrs, leaves, height - 1, 2 * index + 1)
+            )
+        );
+    }
+
+    /// @dev The proof entry of leaf `i` among `leaves` (mask 0).
+    function proveAmong(uint64[] memory addrs, bytes32[] memory leaves, uint256 i)
+        internal
+        view
+        returns (bytes memory entry)
+    {
+        entry = abi.encodePacked(addrs[i], leaves[i], uint64(0));
+        uint256 idx = uint256(addrs[i]) >> 5;
+        for (uint256 h = 0; h < 59; h++) {
+            entry = abi.encodePacked(entry, nodeAt(addrs, leaves, h, (idx >> h) ^ 1));
+        }
+    }
+
     // ------------------------------------------------------------ execution
+
+    function test_step_clockGettimeWritesTwoLeavesAndTheRootFollowsBoth() public view {
+        uint64[] memory addrs = new uint64[](3);
+        bytes32[] memory leaves = new bytes32[](3);
+        addrs[0] = PC;
+        leaves[0] = leafWith(0, 0, le32(0x00000073)); // ecall
+        addrs[1] = DATA;
+        leaves[1] = bytes32(type(uint256).max);
+        addrs[2] = DATA + 32;
+        leaves[2] = bytes32(type(uint256).max);
+        bytes32 root = nodeAt(addrs, leaves, 59, 0);
+        bytes memory proof =
+            abi.encodePacked(proveAmong(addrs, leaves, 0), proveAmong(addrs, leaves, 1), proveAmong(addrs, leaves, 2));
+        VMState memory s = initial(root);
+        s.regs[17] = 113;
+        s.regs[11] = DATA + 24;
+        bytes32 post = riscv.step(encode(s), proof, 0);
+        leaves[1] = bytes32(type(uint256).max << 64);
+        leaves[2] = bytes32(type(uint256).max >> 64);
+        s.root = nodeAt(addrs, leaves, 59, 0);
+        s.regs[10] = 0;
+        s.pc += 4;
+        s.step += 1;
+        assertEq(post, hashOf(s));
+    }
 
     function test_step_addi() public view {
         bytes32 code = leafWith(0, 0, le32(0x00530293)); // addi x5, x6, 5
@@ -332,15 +393,53 @@ contract RISCVTest is Test {
         riscv.step(abi.encodePacked(st, uint8(0)), proof, 0);
     }
 
-    function test_RevertWhen_proofIsNotWholeEntries() public {
+    /// @dev The entry of a single non-zero leaf with every zero-subtree sibling left out.
+    function compact1(uint64 addr, bytes32 leaf) internal pure returns (bytes memory) {
+        return abi.encodePacked(addr, leaf, uint64((1 << 59) - 1));
+    }
+
+    function test_step_zeroSiblingsMayBeLeftOut() public view {
+        bytes32 code = leafWith(0, 0, le32(0x00530293)); // addi x5, x6, 5
+        (bytes memory proof, bytes32 root) = prove1(PC, code);
+        bytes memory compact = compact1(PC, code);
+        assertEq(compact.length, 48);
+        VMState memory s = initialWith(root, 3, 0);
+        assertEq(riscv.step(encode(s), compact, 0), riscv.step(encode(s), proof, 0));
+    }
+
+    function test_RevertWhen_proofEndsInsideAnEntry() public {
         (bytes memory proof, bytes32 root) = prove1(PC, leafWith(0, 0, le32(0x00530293)));
         vm.expectRevert(RISCV.ProofLength.selector);
         riscv.step(encode(initial(root)), abi.encodePacked(proof, uint8(0)), 0);
+        // One explicit sibling short.
+        bytes memory short = new bytes(proof.length - 32);
+        for (uint256 i = 0; i < short.length; i++) {
+            short[i] = proof[i];
+        }
+        vm.expectRevert(RISCV.ProofLength.selector);
+        riscv.step(encode(initial(root)), short, 0);
+    }
+
+    function test_RevertWhen_theMaskHasBitsAboveTheDepth() public {
+        bytes32 code = leafWith(0, 0, le32(0x00530293));
+        (, bytes32 root) = prove1(PC, code);
+        bytes memory compact = abi.encodePacked(PC, code, uint64((1 << 60) - 1));
+        vm.expectRevert(abi.encodeWithSelector(RISCV.ProofMask.selector, 0));
+        riscv.step(encode(initial(root)), compact, 0);
+    }
+
+    function test_RevertWhen_aLeftOutSiblingIsNotZero() public {
+        bytes32 code = leafWith(0, 0, le32(0x00033283)); // ld x5, 0(x6)
+        bytes32 data = bytes32(uint256(7));
+        (, bytes32 root) = proveIn(PC, code, DATA, data);
+        // Claiming every sibling of the code leaf is a zero subtree ignores the data leaf.
+        vm.expectRevert(abi.encodeWithSelector(RISCV.ProofMismatch.selector, 0));
+        riscv.step(encode(initialWith(root, DATA, 0)), compact1(PC, code), 0);
     }
 
     function test_RevertWhen_aSiblingBitIsFlipped() public {
         (bytes memory proof, bytes32 root) = prove1(PC, leafWith(0, 0, le32(0x00530293)));
-        proof[40 + 32 * 17 + 3] ^= 0x04;
+        proof[48 + 32 * 17 + 3] ^= 0x04;
         vm.expectRevert(abi.encodeWithSelector(RISCV.ProofMismatch.selector, 0));
         riscv.step(encode(initial(root)), proof, 0);
     }

@@ -49,22 +49,83 @@ import {
 ///         of the memory leaves it touches, and returns the post-state hash. The reference
 ///         model is `verify_step` in the `sprout-fault-proof-vm` crate; its README defines the
 ///         state encoding, the syscalls, the VM panic cases and the `proof` layout:
-///         `proof` is a concatenation of 1928-byte entries, one per leaf,
-///         `addr (8 bytes, big-endian, a multiple of 32) ++ leaf (32) ++ 59 siblings (32 each)`,
-///         siblings from the leaf's own upwards, all against the pre-state's memory root.
-///         The step reverts if the state is not 370 bytes, `proof` is not a whole number of
-///         entries, an entry does not prove its leaf against the root, two entries prove the
-///         same leaf, or the instruction touches a leaf that no entry proves.
+///         `proof` is a concatenation of entries, one per leaf,
+///         `addr (8 bytes, big-endian, a multiple of 32) ++ leaf (32) ++ mask (8, big-endian)`
+///         followed by the siblings whose bit in `mask` is clear (32 bytes each, the leaf's own
+///         sibling first); a set bit h stands for the zero-subtree hash Z[h] and its sibling is
+///         left out. All against the pre-state's memory root.
+///         The step reverts if the state is not 370 bytes, `proof` ends inside an entry, an
+///         entry does not prove its leaf against the root, two entries prove the same leaf, or
+///         the instruction touches a leaf that no entry proves.
 contract RISCV {
     /// @notice Where fd 5 reads come from.
     IPreimageOracle public immutable oracle;
 
     uint256 internal constant STATE_LEN = 370;
     uint256 internal constant DEPTH = 59;
-    uint256 internal constant PROOF_LEN = 1928; // 8 + 32 + DEPTH * 32
     /// @dev A proven leaf in memory: addr, leaf, dirty flag, then the 59 siblings.
     uint256 internal constant ENTRY_SIZE = 1984; // (3 + DEPTH) * 32
     uint256 internal constant M32 = 0xffffffff;
+    /// @dev Z[0..59): the roots of all-zero subtrees, Z[0] = 0, Z[h+1] = keccak256(Z[h] ++ Z[h]).
+    bytes internal constant ZERO_HASHES = hex"0000000000000000000000000000000000000000000000000000000000000000"
+        hex"ad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5"
+        hex"b4c11951957c6f8f642c4af61cd6b24640fec6dc7fc607ee8206a99e92410d30"
+        hex"21ddb9a356815c3fac1026b6dec5df3124afbadb485c9ba5a3e3398a04b7ba85"
+        hex"e58769b32a1beaf1ea27375a44095a0d1fb664ce2dd358e7fcbfb78c26a19344"
+        hex"0eb01ebfc9ed27500cd4dfc979272d1f0913cc9f66540d7e8005811109e1cf2d"
+        hex"887c22bd8750d34016ac3c66b5ff102dacdd73f6b014e710b51e8022af9a1968"
+        hex"ffd70157e48063fc33c97a050f7f640233bf646cc98d9524c6b92bcf3ab56f83"
+        hex"9867cc5f7f196b93bae1e27e6320742445d290f2263827498b54fec539f756af"
+        hex"cefad4e508c098b9a7e1d8feb19955fb02ba9675585078710969d3440f5054e0"
+        hex"f9dc3e7fe016e050eff260334f18a5d4fe391d82092319f5964f2e2eb7c1c3a5"
+        hex"f8b13a49e282f609c317a833fb8d976d11517c571d1221a265d25af778ecf892"
+        hex"3490c6ceeb450aecdc82e28293031d10c7d73bf85e57bf041a97360aa2c5d99c"
+        hex"c1df82d9c4b87413eae2ef048f94b4d3554cea73d92b0f7af96e0271c691e2bb"
+        hex"5c67add7c6caf302256adedf7ab114da0acfe870d449a3a489f781d659e8becc"
+        hex"da7bce9f4e8618b6bd2f4132ce798cdc7a60e7e1460a7299e3c6342a579626d2"
+        hex"2733e50f526ec2fa19a22b31e8ed50f23cd1fdf94c9154ed3a7609a2f1ff981f"
+        hex"e1d3b5c807b281e4683cc6d6315cf95b9ade8641defcb32372f1c126e398ef7a"
+        hex"5a2dce0a8a7f68bb74560f8f71837c2c2ebbcbf7fffb42ae1896f13f7c7479a0"
+        hex"b46a28b6f55540f89444f63de0378e3d121be09e06cc9ded1c20e65876d36aa0"
+        hex"c65e9645644786b620e2dd2ad648ddfcbf4a7e5b1a3a4ecfe7f64667a3f0b7e2"
+        hex"f4418588ed35a2458cffeb39b93d26f18d2ab13bdce6aee58e7b99359ec2dfd9"
+        hex"5a9c16dc00d6ef18b7933a6f8dc65ccb55667138776f7dea101070dc8796e377"
+        hex"4df84f40ae0c8229d0d6069e5c8f39a7c299677a09d367fc7b05e3bc380ee652"
+        hex"cdc72595f74c7b1043d0e1ffbab734648c838dfb0527d971b602bc216c9619ef"
+        hex"0abf5ac974a1ed57f4050aa510dd9c74f508277b39d7973bb2dfccc5eeb0618d"
+        hex"b8cd74046ff337f0a7bf2c8e03e10f642c1886798d71806ab1e888d9e5ee87d0"
+        hex"838c5655cb21c6cb83313b5a631175dff4963772cce9108188b34ac87c81c41e"
+        hex"662ee4dd2dd7b2bc707961b1e646c4047669dcb6584f0d8d770daf5d7e7deb2e"
+        hex"388ab20e2573d171a88108e79d820e98f26c0b84aa8b2f4aa4968dbb818ea322"
+        hex"93237c50ba75ee485f4c22adf2f741400bdf8d6a9cc7df7ecae576221665d735"
+        hex"8448818bb4ae4562849e949e17ac16e0be16688e156b5cf15e098c627c0056a9"
+        hex"27ae5ba08d7291c96c8cbddcc148bf48a6d68c7974b94356f53754ef6171d757"
+        hex"bf558bebd2ceec7f3c5dce04a4782f88c2c6036ae78ee206d0bc5289d20461a2"
+        hex"e21908c2968c0699040a6fd866a577a99a9d2ec88745c815fd4a472c789244da"
+        hex"ae824d72ddc272aab68a8c3022e36f10454437c1886f3ff9927b64f232df414f"
+        hex"27e429a4bef3083bc31a671d046ea5c1f5b8c3094d72868d9dfdc12c7334ac5f"
+        hex"743cc5c365a9a6a15c1f240ac25880c7a9d1de290696cb766074a1d83d927816"
+        hex"4adcf616c3bfabf63999a01966c998b7bb572774035a63ead49da73b5987f347"
+        hex"75786645d0c5dd7c04a2f8a75dcae085213652f5bce3ea8b9b9bedd1cab3c5e9"
+        hex"b88b152c9b8a7b79637d35911848b0c41e7cc7cca2ab4fe9a15f9c38bb4bb939"
+        hex"0c4e2d8ce834ffd7a6cd85d7113d4521abb857774845c4291e6f6d010d97e318"
+        hex"5bc799d83e3bb31501b3da786680df30fbc18eb41cbce611e8c0e9c72f69571c"
+        hex"a10d3ef857d04d9c03ead7c6317d797a090fa1271ad9c7addfbcb412e9643d4f"
+        hex"b33b1809c42623f474055fa9400a2027a7a885c8dfa4efe20666b4ee27d7529c"
+        hex"134d7f28d53f175f6bf4b62faa2110d5b76f0f770c15e628181c1fcc18f970a9"
+        hex"c34d24b2fc8c50ca9c07a7156ef4e5ff4bdf002eda0b11c1d359d0b59a546807"
+        hex"04dbb9db631457879b27e0dfdbe50158fd9cf9b4cf77605c4ac4c95bd65fc9f6"
+        hex"f9295a686647cb999090819cda700820c282c613cedcd218540bbc6f37b01c65"
+        hex"67c4a1ea624f092a3a5cca2d6f0f0db231972fce627f0ecca0dee60f17551c5f"
+        hex"8fdaeb5ab560b2ceb781cdb339361a0fbee1b9dffad59115138c8d6a70dda9cc"
+        hex"c1bf0bbdd7fee15764845db875f6432559ff8dbc9055324431bc34e5b93d15da"
+        hex"307317849eccd90c0c7b98870b9317c15a5959dcfb84c76dcc908c4fe6ba9212"
+        hex"6339bf06e458f6646df5e83ba7c3d35bc263b3222c8e9040068847749ca8e8f9"
+        hex"5045e4342aeb521eb3a5587ec268ed3aa6faf32b62b0bc41a9d549521f406fc3"
+        hex"08601d83cdd34b5f7b8df63e7b9a16519d35473d0b89c317beed3d3d9424b253"
+        hex"84e35c5d92171376cae5c86300822d729cd3a8479583bef09527027dba5f1126"
+        hex"3c5cbbeb3834b7a5c1cba9aa5fee0c95ec3f17a33ec3d8047fff799187f5ae20"
+        hex"40bbe913c226c34c9fbe4389dd728984257a816892b3cae3e43191dd291f0eb5";
     uint256 internal constant NO_RESERVATION = M64;
     uint256 internal constant PANIC_EXIT_CODE = 2;
     uint256 internal constant MMAP_BASE = 0x100000000000;
@@ -72,8 +133,10 @@ contract RISCV {
 
     /// @notice The pre-state is not 370 bytes.
     error StateLength();
-    /// @notice `proof` is not a whole number of 1928-byte entries.
+    /// @notice `proof` ends inside an entry.
     error ProofLength();
+    /// @notice Proof entry `index` has a sibling mask with bits above the tree depth.
+    error ProofMask(uint256 index);
     /// @notice Proof entry `index` does not lead to the pre-state's memory root.
     error ProofMismatch(uint256 index);
     /// @notice Proof entry `index` has an address that is not a multiple of 32.
@@ -191,31 +254,53 @@ contract RISCV {
 
     // ---------------------------------------------------------------- memory proofs
 
-    /// @dev Checks every entry against `root` and copies it to memory.
+    /// @dev A memory copy of ZERO_HASHES: the address of Z[0].
+    function zeroHashes() internal pure returns (uint256 zeros) {
+        bytes memory z = ZERO_HASHES;
+        assembly ("memory-safe") {
+            zeros := add(z, 32)
+        }
+    }
+
+    /// @dev Checks every entry against `root` and copies it to memory, its left-out siblings
+    ///      filled in with the zero-subtree hashes.
     function loadProofs(bytes calldata proof, bytes32 root) internal pure returns (Mem memory m) {
-        uint256 n = proof.length / PROOF_LEN;
-        if (n * PROOF_LEN != proof.length) revert ProofLength();
+        uint256 zeros = zeroHashes();
         uint256 ptr;
         assembly ("memory-safe") {
             ptr := mload(0x40)
-            mstore(0x40, add(ptr, mul(n, ENTRY_SIZE)))
         }
-        for (uint256 i = 0; i < n; i++) {
+        uint256 off = 0;
+        uint256 n = 0;
+        while (off < proof.length) {
+            if (proof.length - off < 48) revert ProofLength();
+            uint256 e = ptr + n * ENTRY_SIZE;
             uint256 addr;
+            uint256 mask;
+            uint256 used;
             bool ok;
             assembly ("memory-safe") {
-                let src := add(proof.offset, mul(i, PROOF_LEN))
+                mstore(0x40, add(e, ENTRY_SIZE))
+                let src := add(proof.offset, off)
                 addr := shr(192, calldataload(src))
                 let node := calldataload(add(src, 8))
-                let e := add(ptr, mul(i, ENTRY_SIZE))
+                mask := shr(192, calldataload(add(src, 40)))
                 mstore(e, addr)
                 mstore(add(e, 0x20), node)
                 mstore(add(e, 0x40), 0)
-                calldatacopy(add(e, 0x60), add(src, 40), mul(DEPTH, 32))
+                src := add(src, 48)
                 let path := shr(5, addr)
-                let sibs := add(src, 40)
                 for { let h := 0 } lt(h, DEPTH) { h := add(h, 1) } {
-                    let sib := calldataload(add(sibs, shl(5, h)))
+                    let sib
+                    switch and(shr(h, mask), 1)
+                    case 0 {
+                        // Past the end of `proof` this reads other calldata; the length check
+                        // below reverts then.
+                        sib := calldataload(add(src, shl(5, used)))
+                        used := add(used, 1)
+                    }
+                    default { sib := mload(add(zeros, shl(5, h))) }
+                    mstore(add(e, add(0x60, shl(5, h))), sib)
                     switch and(shr(h, path), 1)
                     case 0 {
                         mstore(0, node)
@@ -229,15 +314,19 @@ contract RISCV {
                 }
                 ok := eq(node, root)
             }
-            if (addr & 31 != 0) revert ProofAddressMisaligned(i);
-            if (!ok) revert ProofMismatch(i);
-            for (uint256 j = 0; j < i; j++) {
+            if (proof.length - off - 48 < used * 32) revert ProofLength();
+            if (mask >> DEPTH != 0) revert ProofMask(n);
+            if (addr & 31 != 0) revert ProofAddressMisaligned(n);
+            if (!ok) revert ProofMismatch(n);
+            for (uint256 j = 0; j < n; j++) {
                 uint256 other;
                 assembly ("memory-safe") {
                     other := mload(add(ptr, mul(j, ENTRY_SIZE)))
                 }
                 if (other == addr) revert DuplicateProof(addr);
             }
+            off += 48 + used * 32;
+            n++;
         }
         m.ptr = ptr;
         m.n = n;

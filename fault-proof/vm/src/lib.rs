@@ -31,4 +31,4 @@ pub use run::{RunReport, run_elf, run_elf_with, witness, witness_with};
 pub use state::{STATE_LEN, State, Status, state_hash};
 pub use verify::verify_step;
 pub use vm::Vm;
-pub use witness::{PROOF_ENTRY_LEN, PreimageWitness, StepWitness};
+pub use witness::{PreimageWitness, StepWitness};

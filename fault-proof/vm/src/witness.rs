@@ -4,7 +4,7 @@ use alloy_primitives::{B256, Bytes};
 
 use crate::{
     PreimageOracle, Result,
-    memory::{LeafProof, TREE_DEPTH},
+    memory::LeafProof,
     state::state_hash,
     vm::{Recorder, Vm},
 };
@@ -42,23 +42,11 @@ pub struct StepWitness {
     pub preimage: Option<PreimageWitness>,
 }
 
-/// Length of one entry of [`StepWitness::proof_bytes`]: the address (8 bytes, big-endian), the
-/// leaf (32) and its `TREE_DEPTH` siblings (32 each).
-pub const PROOF_ENTRY_LEN: usize = 8 + 32 + 32 * TREE_DEPTH;
-
 impl StepWitness {
     /// The `proof` argument of the on-chain `RISCV.step`: every proof in witness order, each
-    /// encoded as `addr_be8 ++ leaf ++ siblings` ([`PROOF_ENTRY_LEN`] bytes).
+    /// encoded by [`LeafProof::step_bytes`].
     pub fn proof_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.proofs.len() * PROOF_ENTRY_LEN);
-        for p in &self.proofs {
-            out.extend_from_slice(&p.addr.to_be_bytes());
-            out.extend_from_slice(p.leaf.as_slice());
-            for s in &p.siblings {
-                out.extend_from_slice(s.as_slice());
-            }
-        }
-        out
+        self.proofs.iter().flat_map(LeafProof::step_bytes).collect()
     }
 
     /// The `stateData` argument of the on-chain `RISCV.step`: the encoded pre-state.

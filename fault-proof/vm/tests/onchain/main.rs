@@ -14,7 +14,8 @@ mod kinds;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sprout_fault_proof_vm::{
-    MapOracle, STATE_LEN, StepWitness, Vm, keccak256_key, local_key, run::load_elf, state_hash,
+    LeafProof, MapOracle, STATE_LEN, StepWitness, Vm, keccak256_key, local_key, run::load_elf,
+    state_hash,
 };
 
 use crate::{
@@ -80,33 +81,58 @@ fn median(v: &mut [u64]) -> u64 {
     v[v.len() / 2]
 }
 
-/// Every tampering of `w` that must make the step revert.
+/// The proof of `p` with every sibling spelled out (mask 0), which the contract also accepts.
+fn uncompressed(p: &LeafProof) -> Vec<u8> {
+    let mut out = p.addr.to_be_bytes().to_vec();
+    out.extend_from_slice(p.leaf.as_slice());
+    out.extend_from_slice(&[0u8; 8]);
+    for s in &p.siblings {
+        out.extend_from_slice(s.as_slice());
+    }
+    out
+}
+
+/// The uncompressed proofs give the same post-state, and every tampering of `w` must make the
+/// step revert.
 fn check_tampering(chain: &mut Chain, what: &str, w: &StepWitness) {
     let state = w.state_bytes();
     let proof = w.proof_bytes();
-    let entry = sprout_fault_proof_vm::PROOF_ENTRY_LEN;
-    for i in 0..w.proofs.len() {
-        let base = i * entry;
-        // A flipped bit in a sibling.
-        let mut bad = proof.clone();
-        bad[base + 40 + 32 * ((w.step as usize + i) % 59) + 5] ^= 0x10;
-        chain.expect_revert(&format!("{what}: flipped sibling bit"), state, &bad);
-        // A wrong leaf.
-        let mut bad = proof.clone();
-        bad[base + 8 + 31] ^= 0x01;
-        chain.expect_revert(&format!("{what}: wrong leaf"), state, &bad);
-        // Another address.
-        let mut bad = proof.clone();
-        bad[base + 6] ^= 0x01;
-        chain.expect_revert(&format!("{what}: wrong address"), state, &bad);
-        // The proof missing.
-        let mut bad = proof.clone();
-        bad.drain(base..base + entry);
-        chain.expect_revert(&format!("{what}: missing proof"), state, &bad);
-        // The proof twice.
-        let mut bad = proof.clone();
-        bad.extend_from_slice(&proof[base..base + entry]);
-        chain.expect_revert(&format!("{what}: duplicate proof"), state, &bad);
+    let full: Vec<u8> = w.proofs.iter().flat_map(uncompressed).collect();
+    match chain.step_raw(state, &full) {
+        Stepped::Hash { hash, .. } => assert_eq!(hash, w.post_state_hash, "{what}: uncompressed"),
+        Stepped::Reverted(out) => panic!("{what}: uncompressed proofs reverted: {out}"),
+    }
+    let entries: Vec<Vec<u8>> = w.proofs.iter().map(LeafProof::step_bytes).collect();
+    let join = |parts: &[Vec<u8>]| parts.concat();
+    let k = w.step as usize;
+    for i in 0..entries.len() {
+        let mut tamper = |name: &str, f: &dyn Fn(&mut Vec<u8>)| {
+            let mut parts = entries.clone();
+            f(&mut parts[i]);
+            chain.expect_revert(&format!("{what}: {name}"), state, &join(&parts));
+        };
+        let explicit = (entries[i].len() - 48) / 32;
+        if explicit > 0 {
+            tamper("flipped sibling bit", &|e| {
+                e[48 + 32 * (k % explicit) + 5] ^= 0x10
+            });
+        }
+        tamper("flipped mask bit", &|e| {
+            e[40 + 7 - (k % 59) / 8] ^= 1 << ((k % 59) % 8)
+        });
+        tamper("mask bit above the depth", &|e| e[40] |= 0x10);
+        tamper("wrong leaf", &|e| e[8 + 31] ^= 0x01);
+        tamper("wrong address", &|e| e[6] ^= 0x01);
+        tamper("misaligned address", &|e| e[7] ^= 0x04);
+        tamper("missing sibling", &|e| {
+            e.truncate(e.len() - 32);
+        });
+        let mut parts = entries.clone();
+        parts.remove(i);
+        chain.expect_revert(&format!("{what}: missing proof"), state, &join(&parts));
+        let mut parts = entries.clone();
+        parts.push(entries[i].clone());
+        chain.expect_revert(&format!("{what}: duplicate proof"), state, &join(&parts));
     }
     if !w.proofs.is_empty() {
         let mut pre = state.to_vec();
@@ -134,6 +160,8 @@ fn onchain_step_matches_the_emulator() {
     let mut kinds = BTreeMap::<String, usize>::new();
     let mut program_gas = Vec::new();
     let mut by_proofs = BTreeMap::<usize, Vec<Gas>>::new();
+    // Proof entries of the program steps and their bytes, compact and full.
+    let (mut entries, mut compact_bytes) = (0usize, 0usize);
     let mut all_gas = Vec::new();
     let mut checked = 0usize;
 
@@ -173,6 +201,8 @@ fn onchain_step_matches_the_emulator() {
         for (i, (key, w)) in walk.witnesses.iter().enumerate() {
             let gas = chain.check(&format!("{name} [{key}]"), w);
             program_gas.push(gas);
+            entries += w.proofs.len();
+            compact_bytes += w.proof_bytes().len();
             all_gas.push(gas);
             by_proofs.entry(w.proofs.len()).or_default().push(gas);
             *kinds.entry(key.clone()).or_default() += 1;
@@ -234,6 +264,10 @@ fn onchain_step_matches_the_emulator() {
     );
     println!(
         "gas per step: tx = what the step transaction pays (21000, calldata or the EIP-7623 floor, execution); exec = execution alone"
+    );
+    println!(
+        "program steps: {entries} proof entries, {} bytes each on average (1928 when full)",
+        compact_bytes / entries.max(1)
     );
     report("programs", &program_gas);
     report("all", &all_gas);
