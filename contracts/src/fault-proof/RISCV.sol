@@ -66,6 +66,10 @@ contract RISCV {
     /// @dev A proven leaf in memory: addr, leaf, dirty flag, then the 59 siblings.
     uint256 internal constant ENTRY_SIZE = 1984; // (3 + DEPTH) * 32
     uint256 internal constant M32 = 0xffffffff;
+    uint256 internal constant NO_RESERVATION = M64;
+    uint256 internal constant PANIC_EXIT_CODE = 2;
+    uint256 internal constant MMAP_BASE = 0x100000000000;
+    uint256 internal constant MMAP_LIMIT = 0x700000000000;
     /// @dev Z[0..59): the roots of all-zero subtrees, Z[0] = 0, Z[h+1] = keccak256(Z[h] ++ Z[h]).
     bytes internal constant ZERO_HASHES = hex"0000000000000000000000000000000000000000000000000000000000000000"
         hex"ad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5"
@@ -126,10 +130,6 @@ contract RISCV {
         hex"84e35c5d92171376cae5c86300822d729cd3a8479583bef09527027dba5f1126"
         hex"3c5cbbeb3834b7a5c1cba9aa5fee0c95ec3f17a33ec3d8047fff799187f5ae20"
         hex"40bbe913c226c34c9fbe4389dd728984257a816892b3cae3e43191dd291f0eb5";
-    uint256 internal constant NO_RESERVATION = M64;
-    uint256 internal constant PANIC_EXIT_CODE = 2;
-    uint256 internal constant MMAP_BASE = 0x100000000000;
-    uint256 internal constant MMAP_LIMIT = 0x700000000000;
 
     /// @notice The pre-state is not 370 bytes.
     error StateLength();
