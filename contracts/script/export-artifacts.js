@@ -22,6 +22,8 @@ const CONTRACTS = [
   ['L2/FeeVault.sol', 'SequencerFeeVault'],
   ['L2/FeeVault.sol', 'BaseFeeVault'],
   ['L2/FeeVault.sol', 'L1FeeVault'],
+  ['fault-proof/PreimageOracle.sol', 'PreimageOracle'],
+  ['fault-proof/RISCV.sol', 'RISCV'],
   ['test/TestToken.sol', 'TestToken'],
 ];
 

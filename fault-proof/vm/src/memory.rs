@@ -115,6 +115,28 @@ impl LeafProof {
     pub fn verify(&self, root: B256) -> bool {
         self.compute_root() == Some(root)
     }
+
+    /// The proof as the on-chain `RISCV.step` reads it: `addr` (8 bytes, big-endian), the leaf,
+    /// a 64-bit big-endian mask, then the siblings whose mask bit is clear. Bit `h` is set when
+    /// sibling `h` is the zero-subtree hash of its height, which is left out.
+    pub fn step_bytes(&self) -> Vec<u8> {
+        let zeros = zero_hashes();
+        let mut mask = 0u64;
+        let mut sibs = Vec::with_capacity(32 * self.siblings.len());
+        for (h, sib) in self.siblings.iter().enumerate() {
+            if h < 64 && zeros.get(h) == Some(sib) {
+                mask |= 1 << h;
+            } else {
+                sibs.extend_from_slice(sib.as_slice());
+            }
+        }
+        let mut out = Vec::with_capacity(48 + sibs.len());
+        out.extend_from_slice(&self.addr.to_be_bytes());
+        out.extend_from_slice(self.leaf.as_slice());
+        out.extend_from_slice(&mask.to_be_bytes());
+        out.extend_from_slice(&sibs);
+        out
+    }
 }
 
 /// Sparse memory: 4 KiB pages created on first write; unwritten memory reads as zero.
@@ -349,6 +371,46 @@ mod tests {
         assert_eq!(m.root(), empty_root());
         let p = m.proof(0xdead_beef_0000);
         assert!(p.verify(empty_root()));
+    }
+
+    #[test]
+    fn step_bytes_leave_out_exactly_the_zero_subtree_siblings() {
+        let mut m = Memory::new();
+        m.write_bytes(0x1_0000, &[7; 40]);
+        m.write_bytes(0x7fff_fff0_0000, &[9; 8]);
+        let zeros = zero_hashes();
+        for addr in [0x1_0000, 0x1_0020, 0x7fff_fff0_0000, 0x5000_0000] {
+            let p = m.proof(addr);
+            let bytes = p.step_bytes();
+            assert_eq!(bytes[..8], addr.to_be_bytes());
+            assert_eq!(bytes[8..40], p.leaf[..]);
+            let mut mask = [0u8; 8];
+            mask.copy_from_slice(&bytes[40..48]);
+            let mask = u64::from_be_bytes(mask);
+            assert_eq!(mask >> TREE_DEPTH, 0);
+            // Rebuild the siblings from the mask and the explicit ones.
+            let mut explicit = bytes[48..].chunks_exact(32);
+            let siblings: Vec<B256> = (0..TREE_DEPTH)
+                .map(|h| {
+                    if mask >> h & 1 == 1 {
+                        zeros[h]
+                    } else {
+                        B256::from_slice(explicit.next().expect("explicit sibling"))
+                    }
+                })
+                .collect();
+            assert!(explicit.next().is_none());
+            assert_eq!(siblings, p.siblings);
+            // Only zero subtrees are left out, and all of them are.
+            for (h, sib) in p.siblings.iter().enumerate() {
+                assert_eq!(
+                    mask >> h & 1 == 1,
+                    *sib == zeros[h],
+                    "level {h} of {addr:#x}"
+                );
+            }
+            assert!(bytes.len() < 48 + 32 * TREE_DEPTH);
+        }
     }
 
     #[test]

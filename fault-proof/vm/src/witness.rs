@@ -42,6 +42,19 @@ pub struct StepWitness {
     pub preimage: Option<PreimageWitness>,
 }
 
+impl StepWitness {
+    /// The `proof` argument of the on-chain `RISCV.step`: every proof in witness order, each
+    /// encoded by [`LeafProof::step_bytes`].
+    pub fn proof_bytes(&self) -> Vec<u8> {
+        self.proofs.iter().flat_map(LeafProof::step_bytes).collect()
+    }
+
+    /// The `stateData` argument of the on-chain `RISCV.step`: the encoded pre-state.
+    pub fn state_bytes(&self) -> &[u8] {
+        &self.pre_state
+    }
+}
+
 impl<O: PreimageOracle> Vm<O> {
     /// Executes one step and returns its witness.
     pub fn step_with_witness(&mut self) -> Result<StepWitness> {
