@@ -32,7 +32,11 @@ pub struct BatcherArgs {
     #[arg(long = "l2.rpc-url", env = "SPROUT_L2_RPC_URL")]
     pub l2_rpc_url: String,
     /// The batcher's private key (hex). Prefer `--private-key-file` or the environment.
-    #[arg(long = "private-key", env = "SPROUT_BATCHER_KEY", hide_env_values = true)]
+    #[arg(
+        long = "private-key",
+        env = "SPROUT_BATCHER_KEY",
+        hide_env_values = true
+    )]
     pub private_key: Option<String>,
     /// A file holding the batcher's private key (hex).
     #[arg(long = "private-key-file", conflicts_with = "private_key")]
@@ -89,7 +93,10 @@ impl BatcherArgs {
 
     fn config(&self) -> Result<BatcherConfig> {
         let raw = std::fs::read(&self.chain).map_err(|e| {
-            NodeError::Config(format!("cannot read rollup config {}: {e}", self.chain.display()))
+            NodeError::Config(format!(
+                "cannot read rollup config {}: {e}",
+                self.chain.display()
+            ))
         })?;
         let rollup = serde_json::from_slice(&raw).map_err(|e| {
             NodeError::Config(format!(
@@ -97,9 +104,8 @@ impl BatcherArgs {
                 self.chain.display()
             ))
         })?;
-        let min_balance: U256 = parse_ether(&self.min_balance).map_err(|e| {
-            NodeError::Config(format!("--min-balance {:?}: {e}", self.min_balance))
-        })?;
+        let min_balance: U256 = parse_ether(&self.min_balance)
+            .map_err(|e| NodeError::Config(format!("--min-balance {:?}: {e}", self.min_balance)))?;
         let mut config = BatcherConfig::new(
             self.l1_rpc_url.clone(),
             self.l2_rpc_url.clone(),

@@ -30,6 +30,8 @@ pub enum Command {
     Up(UpArgs),
     /// Run the batcher: post the sequencer's blocks to L1.
     Batcher(crate::batcher_cli::BatcherArgs),
+    /// Run a program in the fault-proof VM, or print the witness of one step.
+    Vm(crate::vm_cli::VmArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.
     Blocktest(crate::blocktest::BlocktestArgs),
 }

@@ -13,6 +13,7 @@ pub mod pool_tx;
 pub mod rollup;
 pub mod rpc;
 pub mod storage;
+pub mod vm_cli;
 
 pub use chain::Chain;
 pub use error::{NodeError, Result};

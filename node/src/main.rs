@@ -36,6 +36,7 @@ fn main() -> std::process::ExitCode {
             Err(err) => Err(err.into()),
         },
         Command::Blocktest(args) => sprout_node::blocktest::run(args),
+        Command::Vm(args) => sprout_node::vm_cli::run(args),
     };
     match result {
         Ok(true) => std::process::ExitCode::SUCCESS,

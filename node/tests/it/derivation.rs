@@ -29,7 +29,11 @@ pub fn wait_safe(node: &Node, number: u64, within: Duration) -> u64 {
 }
 
 pub fn block_hash(node: &Node, number: u64) -> Value {
-    node.call("eth_getBlockByNumber", json!([format!("{number:#x}"), false]))["hash"].clone()
+    node.call(
+        "eth_getBlockByNumber",
+        json!([format!("{number:#x}"), false]),
+    )["hash"]
+        .clone()
 }
 
 /// Every block up to `to` has the same hash on both nodes.
@@ -60,7 +64,10 @@ async fn without_batches_the_window_forces_deposit_only_blocks_that_carry_deposi
             if !r.is_null() {
                 break r;
             }
-            assert!(Instant::now() < deadline, "the follower never derived the deposit");
+            assert!(
+                Instant::now() < deadline,
+                "the follower never derived the deposit"
+            );
             std::thread::sleep(Duration::from_millis(250));
         }
     };
@@ -92,7 +99,9 @@ async fn without_batches_the_window_forces_deposit_only_blocks_that_carry_deposi
     assert_eq!(status["unsafe_l2"]["number"], status["safe_l2"]["number"]);
     assert!(status["current_l1"]["number"].as_u64().unwrap_or_default() > 0);
     // The output root agrees on both nodes.
-    let out_a = net.node.call("optimism_outputAtBlock", json!([format!("{safe:#x}")]));
+    let out_a = net
+        .node
+        .call("optimism_outputAtBlock", json!([format!("{safe:#x}")]));
     let out_b = follower.call("optimism_outputAtBlock", json!([format!("{safe:#x}")]));
     assert_eq!(out_a["outputRoot"], out_b["outputRoot"]);
     assert_eq!(out_a["blockRef"]["hash"], block_hash(&follower, safe));
@@ -123,8 +132,7 @@ pub fn load(net: &RollupNet, seconds: u64) -> u64 {
         1_000_000,
         store_contract(),
     );
-    net.node
-        .call("eth_sendRawTransaction", json!([deploy]));
+    net.node.call("eth_sendRawTransaction", json!([deploy]));
     nonces[0] = 1;
     let contract = keys[0].address().create(0);
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -173,7 +181,13 @@ async fn post_hostile_data(net: &RollupNet) {
     for garbage in [
         vec![0u8, 1, 2, 3],
         vec![1u8; 64],
-        [vec![0u8], vec![0xee; 16], vec![0, 0], vec![0xff, 0xff, 0xff, 0xff]].concat(),
+        [
+            vec![0u8],
+            vec![0xee; 16],
+            vec![0, 0],
+            vec![0xff, 0xff, 0xff, 0xff],
+        ]
+        .concat(),
     ] {
         let tx = alloy::rpc::types::TransactionRequest::default()
             .to(inbox)
@@ -250,16 +264,25 @@ async fn followers_rebuild_the_sequencers_chain_from_l1_hash_for_hash() {
     let safe = wait_safe(&follower, head, Duration::from_secs(120));
     wait_safe(&net.node, head, Duration::from_secs(60));
     same_chain(&net.node, &follower, safe);
-    let sequencer_block = net.node.call("eth_getBlockByNumber", json!([format!("{safe:#x}"), false]));
-    let follower_block = follower.call("eth_getBlockByNumber", json!([format!("{safe:#x}"), false]));
+    let sequencer_block = net
+        .node
+        .call("eth_getBlockByNumber", json!([format!("{safe:#x}"), false]));
+    let follower_block =
+        follower.call("eth_getBlockByNumber", json!([format!("{safe:#x}"), false]));
     assert_eq!(sequencer_block["stateRoot"], follower_block["stateRoot"]);
     let txs: u64 = (1..=safe)
         .map(|n| {
-            follower.call("eth_getBlockTransactionCountByNumber", json!([format!("{n:#x}")]))
+            follower.call(
+                "eth_getBlockTransactionCountByNumber",
+                json!([format!("{n:#x}")]),
+            )
         })
         .map(|c| quantity(&c))
         .sum();
-    assert!(txs >= sent + safe, "{txs} transactions derived, {sent} sent");
+    assert!(
+        txs >= sent + safe,
+        "{txs} transactions derived, {sent} sent"
+    );
     assert_eq!(balance(&follower, dave, "safe"), U256::from(2 * ONE_ETH));
 
     // The sequencer goes away. A new follower, from the files and L1 alone, reaches the same

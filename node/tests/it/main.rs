@@ -14,3 +14,4 @@ mod pool_errors;
 mod rollup;
 mod rpc;
 mod tools;
+mod vm;

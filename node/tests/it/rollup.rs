@@ -228,7 +228,10 @@ impl RollupNet {
     /// Starts a follower of this rollup on a fresh datadir `name`, forwarding transactions to
     /// the sequencer.
     pub fn follower(&self, name: &str) -> Node {
-        self.node_on(name, &["--rollup.sequencer-http".into(), self.node.url.clone()])
+        self.node_on(
+            name,
+            &["--rollup.sequencer-http".into(), self.node.url.clone()],
+        )
     }
 
     /// Starts a `sprout node` of this rollup on datadir `name` with `extra` flags.

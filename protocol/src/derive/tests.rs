@@ -340,7 +340,11 @@ fn out_of_order_wrong_epoch_and_late_batches_are_dropped() {
     let batches = sequence(&l1, &config, 3);
     // Block 2's batch before block 1's: block 2 is out of order, which drops it and the rest of
     // its channel. Block 1's batch then comes alone in the next channel.
-    l1.post(1, 1, &[batches[1].clone(), batches[0].clone(), batches[2].clone()]);
+    l1.post(
+        1,
+        1,
+        &[batches[1].clone(), batches[0].clone(), batches[2].clone()],
+    );
     l1.post(1, 2, &[batches[0].clone()]);
     // An epoch hash L1 does not have: dropped with the good batch after it.
     let mut wrong_epoch = batches[1].clone();
@@ -355,7 +359,11 @@ fn out_of_order_wrong_epoch_and_late_batches_are_dropped() {
     l1.post(4, 4, &batches[1..]);
     let derived = derive_all(&mut pipeline, &mut l1, 4);
     assert!(!derived.is_empty());
-    assert!(derived.iter().all(|a| a.forced && a.transactions.is_empty()));
+    assert!(
+        derived
+            .iter()
+            .all(|a| a.forced && a.transactions.is_empty())
+    );
     assert_eq!(derived[0].timestamp, batches[1].timestamp);
 }
 

@@ -64,7 +64,8 @@ pub fn measure(workload: &str, txs: &[SignedTx], block_txs: usize) -> Result<Bat
         channel.add_batch(&batch)?;
         if channel.ready_bytes() >= MAX_FRAME_SIZE {
             channel_no = channel_no.wrapping_add(1);
-            let full = std::mem::replace(&mut channel, ChannelOut::new(ChannelId([channel_no; 16])));
+            let full =
+                std::mem::replace(&mut channel, ChannelOut::new(ChannelId([channel_no; 16])));
             flush(full)?;
         }
     }

@@ -207,12 +207,21 @@ impl Report {
                 crate::batches::FLOOR_BYTES_PER_TX
             );
             println!();
-            println!("| workload | txs/block | txs | raw bytes | L1 bytes | L1 txs | L1 bytes/tx | × floor |");
+            println!(
+                "| workload | txs/block | txs | raw bytes | L1 bytes | L1 txs | L1 bytes/tx | × floor |"
+            );
             println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             for b in &self.batches {
                 println!(
                     "| {} | {} | {} | {} | {} | {} | {:.1} | {:.2} |",
-                    b.workload, b.block_txs, b.txs, b.raw_bytes, b.l1_bytes, b.l1_txs, b.bytes_per_tx, b.over_floor
+                    b.workload,
+                    b.block_txs,
+                    b.txs,
+                    b.raw_bytes,
+                    b.l1_bytes,
+                    b.l1_txs,
+                    b.bytes_per_tx,
+                    b.over_floor
                 );
             }
             println!();
