@@ -295,3 +295,153 @@ async fn followers_rebuild_the_sequencers_chain_from_l1_hash_for_hash() {
     let (_, message) = alone.error("eth_sendRawTransaction", json!(["0x02"]));
     assert!(message.contains("--rollup.sequencer-http"), "{message}");
 }
+
+/// The timestamps of every batch in a complete channel the batcher posted, in L1 order.
+async fn posted_batches(net: &RollupNet) -> Vec<u64> {
+    use alloy::{consensus::Transaction as _, providers::Provider};
+    use sprout_protocol::batch::{ChannelAssembler, ChannelReader, MAX_RLP_BYTES_PER_CHANNEL};
+    let rollup: sprout_protocol::rollup::RollupConfig =
+        serde_json::from_slice(&std::fs::read(&net.rollup_path).expect("rollup.json"))
+            .expect("rollup config");
+    let batcher = crate::rollup::batcher_key().address();
+    let mut assembler = ChannelAssembler::from_rollup_config(&rollup);
+    let mut out = Vec::new();
+    let head = net.l1.get_block_number().await.expect("head");
+    for number in 0..=head {
+        let block = net
+            .l1
+            .get_block_by_number(number.into())
+            .full()
+            .await
+            .expect("rpc")
+            .expect("block");
+        for tx in block.transactions.txns() {
+            if tx.inner.to() != Some(net.addresses.batch_inbox) || tx.inner.signer() != batcher {
+                continue;
+            }
+            let Ok(channels) = assembler.ingest_batcher_tx(tx.inner.input(), number) else {
+                continue;
+            };
+            for channel in channels {
+                let reader =
+                    ChannelReader::new(&channel.data, MAX_RLP_BYTES_PER_CHANNEL).expect("reader");
+                out.extend(reader.map(|b| b.expect("batch").timestamp));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batcher_killed_mid_channel_loses_and_repeats_no_block() {
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let follower = net.follower("follower");
+    let mut batcher = net.batcher();
+    load(&net, 12);
+    batcher.kill();
+    let killed_at = net.node.block_number();
+    load_more(&net, 4, 6);
+    let _batcher = net.batcher();
+    load_more(&net, 5, 12);
+    std::thread::sleep(Duration::from_secs(2));
+    let head = net.node.block_number();
+    assert!(head > killed_at);
+    let safe = wait_safe(&follower, head, Duration::from_secs(120));
+    same_chain(&net.node, &follower, safe);
+    // Every block was posted in exactly one complete channel.
+    let posted = posted_batches(&net).await;
+    let mut sorted = posted.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), posted.len(), "a block was posted twice: {posted:?}");
+    let genesis_time = quantity(&net.node.call("eth_getBlockByNumber", json!(["0x0", false]))["timestamp"]);
+    let expected: Vec<u64> = (1..=safe).map(|n| genesis_time + n).collect();
+    assert_eq!(&sorted[..safe as usize], &expected[..], "blocks missing from L1");
+}
+
+/// Transfers from dev key `key` (one `load` does not use: its nonces start at 0).
+fn load_more(net: &RollupNet, key: u32, seconds: u64) {
+    let key = dev_signer(key);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut nonce = 0u64;
+    while Instant::now() < deadline {
+        let raw = sign_1559(
+            &key,
+            nonce,
+            Some(Address::repeat_byte(0x42)),
+            U256::from(1),
+            21_000,
+            10_000_000_000,
+            1_000_000,
+            Bytes::new(),
+        );
+        if net
+            .node
+            .raw("eth_sendRawTransaction", json!([raw]))
+            .get("result")
+            .is_some()
+        {
+            nonce += 1;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deposit_reaches_l2_while_the_sequencer_is_silent_and_it_then_adopts_the_derived_chain()
+{
+    let mut net = RollupNet::start_with(NetParams {
+        seq_window_size: 5,
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let follower = net.follower("follower");
+    let _batcher = net.batcher();
+    load_more(&net, 4, 5);
+    let head = net.node.block_number();
+    wait_safe(&follower, head, Duration::from_secs(60));
+
+    // The sequencer goes silent for well over the window (5 L1 blocks of 1 s).
+    net.node.kill();
+    let erin = address!("0x00000000000000000000000000000000000e4120");
+    let deposit = net
+        .deposit(net.portal_call(erin, ONE_ETH, 100_000, false, Bytes::new(), ONE_ETH))
+        .await;
+    let derived = {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let r = follower.call("eth_getTransactionReceipt", json!([deposit]));
+            if !r.is_null() {
+                break r;
+            }
+            assert!(Instant::now() < deadline, "the deposit was withheld");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+    assert_eq!(derived["status"], "0x1");
+    std::thread::sleep(Duration::from_secs(3));
+
+    // Back: the sequencer adopts the derived chain, deposit included, and goes on.
+    net.restart_sequencer();
+    let number = quantity(&derived["blockNumber"]);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let r = net.node.call("eth_getTransactionReceipt", json!([deposit]));
+        if r["blockHash"] == derived["blockHash"] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the sequencer did not adopt the derived chain");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(balance(&net.node, erin, "latest"), U256::from(ONE_ETH));
+    load_more(&net, 5, 4);
+    let head = net.node.block_number();
+    assert!(head > number);
+    let safe = wait_safe(&follower, head, Duration::from_secs(90));
+    same_chain(&net.node, &follower, safe);
+}

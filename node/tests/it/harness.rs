@@ -40,10 +40,16 @@ impl Node {
         Self::spawn(&args)
     }
 
-    /// Starts `sprout node --http.port 0 --json ARGS…`.
+    /// Starts `sprout node --json ARGS…` (on a free port unless ARGS name one).
     pub fn spawn(args: &[String]) -> Self {
+        let port: &[&str] = if args.iter().any(|a| a == "--http.port") {
+            &[]
+        } else {
+            &["--http.port", "0"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
-            .args(["node", "--http.port", "0", "--json"])
+            .args(["node", "--json"])
+            .args(port)
             .args(args)
             .env("SPROUT_LOG", "warn")
             .stdout(Stdio::piped())

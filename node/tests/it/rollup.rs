@@ -42,6 +42,7 @@ pub struct RollupNet {
     /// `rollup.json` (with `genesis.json` beside it).
     pub rollup_path: std::path::PathBuf,
     pub dir: tempfile::TempDir,
+    sequencer_args: Vec<String>,
 }
 
 /// A running `sprout batcher`, killed on drop.
@@ -191,7 +192,7 @@ impl RollupNet {
             serde_json::to_vec_pretty(&rollup).expect("json"),
         )
         .expect("write");
-        let node = Node::spawn(&[
+        let sequencer_args = vec![
             // The rollup config alone: the genesis is `genesis.json` beside it.
             "--chain".into(),
             rollup_path.display().to_string(),
@@ -202,7 +203,8 @@ impl RollupNet {
             "0".into(),
             "--datadir".into(),
             dir.path().join("data").display().to_string(),
-        ]);
+        ];
+        let node = Node::spawn(&sequencer_args);
         node.wait_for_block(1);
         if let Some(seconds) = params.l1_block_time {
             l1.raw_request::<_, ()>("evm_setIntervalMining".into(), (seconds,))
@@ -217,7 +219,23 @@ impl RollupNet {
             node,
             rollup_path,
             dir,
+            sequencer_args,
         }
+    }
+
+    /// Starts the sequencer again on its datadir (after `node.kill()`), on the same port so
+    /// that the batcher and followers find it.
+    pub fn restart_sequencer(&mut self) {
+        let port = self
+            .node
+            .url
+            .rsplit(':')
+            .next()
+            .expect("port")
+            .to_string();
+        let mut args = self.sequencer_args.clone();
+        args.extend(["--http.port".to_string(), port]);
+        self.node = Node::spawn(&args);
     }
 
     /// The L1 RPC URL.
