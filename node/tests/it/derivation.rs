@@ -284,6 +284,12 @@ async fn followers_rebuild_the_sequencers_chain_from_l1_hash_for_hash() {
         "{txs} transactions derived, {sent} sent"
     );
     assert_eq!(balance(&follower, dave, "safe"), U256::from(2 * ONE_ETH));
+    // `finalized` follows L1 finality (anvil finalizes 64 blocks behind its head): over 150 s
+    // of 1 s L1 blocks it has moved, stays behind safe, and is the same block on both nodes.
+    let finalized = follower.call("eth_getBlockByNumber", json!(["finalized", false]));
+    let number = quantity(&finalized["number"]);
+    assert!(number > 0 && number <= safe, "finalized {number}, safe {safe}");
+    assert_eq!(finalized["hash"], block_hash(&net.node, number));
 
     // The sequencer goes away. A new follower, from the files and L1 alone, reaches the same
     // safe head.
@@ -443,5 +449,57 @@ async fn a_deposit_reaches_l2_while_the_sequencer_is_silent_and_it_then_adopts_t
     let head = net.node.block_number();
     assert!(head > number);
     let safe = wait_safe(&follower, head, Duration::from_secs(90));
+    same_chain(&net.node, &follower, safe);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_l1_reorg_of_batches_and_a_deposit_is_followed_by_everyone() {
+    use alloy::providers::Provider;
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let follower = net.follower("follower");
+    let _batcher = net.batcher();
+    load_more(&net, 4, 6);
+    let safe_before = wait_safe(&follower, net.node.block_number(), Duration::from_secs(60));
+    // A deposit, then more blocks batched on top of it.
+    let frank = address!("0x0000000000000000000000000000000000f4a2c0");
+    let l1_before = net.l1.get_block_number().await.expect("l1 head");
+    let deposit = net
+        .deposit(net.portal_call(frank, ONE_ETH, 100_000, false, Bytes::new(), ONE_ETH))
+        .await;
+    assert_eq!(net.l2_receipt(deposit)["status"], "0x1");
+    load_more(&net, 5, 4);
+    wait_safe(&follower, safe_before + 3, Duration::from_secs(60));
+    // L1 drops every block since before the deposit: batches and the deposit with them.
+    let l1_head = net.l1.get_block_number().await.expect("l1 head");
+    let depth = l1_head - l1_before;
+    net.l1
+        .raw_request::<_, ()>("anvil_reorg".into(), (depth, Vec::<Value>::new()))
+        .await
+        .expect("anvil_reorg");
+    // Everyone follows: the deposit is gone on both, and the chains agree again.
+    load_more(&net, 6, 6);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let gone = net
+            .node
+            .call("eth_getTransactionReceipt", json!([deposit]))
+            .is_null()
+            && follower
+                .call("eth_getTransactionReceipt", json!([deposit]))
+                .is_null();
+        if gone {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the reorged deposit is still on L2");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(balance(&follower, frank, "latest"), U256::ZERO);
+    let head = net.node.block_number();
+    let safe = wait_safe(&follower, head, Duration::from_secs(120));
+    wait_safe(&net.node, head, Duration::from_secs(60));
     same_chain(&net.node, &follower, safe);
 }
