@@ -3,6 +3,8 @@
 
 #[path = "sprout_bench/batches.rs"]
 mod batches;
+#[path = "sprout_bench/derive.rs"]
+mod derive;
 #[path = "sprout_bench/e2e.rs"]
 mod e2e;
 #[path = "sprout_bench/executor.rs"]
@@ -65,6 +67,15 @@ struct Args {
     /// Skip anvil.
     #[arg(long)]
     skip_anvil: bool,
+    /// Skip the derivation catch-up figure.
+    #[arg(long)]
+    skip_derive: bool,
+    /// Seconds of load before a new follower syncs the history.
+    #[arg(long = "derive.seconds", default_value_t = 120)]
+    derive_seconds: u64,
+    /// Transfers per second during that load.
+    #[arg(long = "derive.tx-per-s", default_value_t = 500)]
+    derive_tx_per_s: usize,
     /// The `sprout` binary (default: next to this one, built first when run by cargo).
     #[arg(long)]
     sprout: Option<PathBuf>,
@@ -94,7 +105,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn progress(msg: &str) {
+pub(crate) fn progress(msg: &str) {
     eprintln!("sprout-bench: {msg}");
 }
 
@@ -203,6 +214,14 @@ fn run(args: &Args) -> Result<Report> {
                 None => progress("anvil not found (run `npm ci`); skipping it"),
             }
         }
+    }
+    if !args.skip_derive {
+        let sprout = sprout_binary(args)?;
+        progress(&format!(
+            "derivation catch-up: {} s of {} transfers/s on a devnet",
+            args.derive_seconds, args.derive_tx_per_s
+        ));
+        report.derive = Some(derive::run(&sprout, args.derive_seconds, args.derive_tx_per_s)?);
     }
     Ok(report)
 }

@@ -126,6 +126,8 @@ pub struct Report {
     pub recover_us: f64,
     /// L1 bytes per L2 transaction.
     pub batches: Vec<crate::batches::BatchFigure>,
+    /// Derivation catch-up.
+    pub derive: Option<crate::derive::DeriveFigure>,
 }
 
 impl Report {
@@ -138,6 +140,7 @@ impl Report {
             e2e: Vec::new(),
             recover_us: 0.0,
             batches: Vec::new(),
+            derive: None,
         }
     }
 
@@ -162,6 +165,7 @@ impl Report {
             "executor": self.executor,
             "recoverMicros": self.recover_us,
             "batches": self.batches,
+            "derive": self.derive,
             "e2e": self.e2e.iter().map(|(name, r)| json!({ "node": name, "result": r })).collect::<Vec<_>>(),
             "sproutOverAnvil": self.ratio(),
         })
@@ -169,6 +173,11 @@ impl Report {
 
     /// Prints Markdown tables.
     pub fn print_tables(&self) {
+        self.print_main_tables();
+        self.print_derive();
+    }
+
+    fn print_main_tables(&self) {
         let m = &self.machine;
         println!(
             "Sprout benchmarks, {} — {} × {}, {} GiB RAM",
@@ -260,11 +269,27 @@ impl Report {
                 println!();
                 println!("Sprout / anvil included tx/s: {ratio:.2}");
             }
+            println!();
             for (name, r) in &self.e2e {
                 for err in &r.errors {
                     println!("{name} refused: {err}");
                 }
             }
+        }
+    }
+
+    fn print_derive(&self) {
+        if let Some(d) = &self.derive {
+            println!(
+                "Derivation catch-up: a new follower synced {} blocks ({} txs, {:.1} Mgas) from L1 in {:.1} s: {:.1} blocks/s, {:.1} Mgas/s, {:.1}x real time",
+                d.blocks,
+                d.txs,
+                d.gas as f64 / 1e6,
+                d.seconds,
+                d.blocks_per_s,
+                d.mgas_per_s,
+                d.over_real_time
+            );
         }
     }
 

@@ -1,0 +1,174 @@
+//! Derivation catch-up: a devnet (`sprout up`: anvil, sequencer, batcher) runs a load of
+//! transfers for a while; then a fresh follower syncs that history from L1 alone, timed.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{Address, TxKind, U256};
+use anyhow::{Context as _, Result, anyhow};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{
+    http::{RpcConn, quantity},
+    workload,
+};
+
+/// The catch-up figure.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeriveFigure {
+    /// L2 blocks synced.
+    pub blocks: u64,
+    /// Transactions in them (L1-info deposits included).
+    pub txs: u64,
+    /// Gas in them.
+    pub gas: u64,
+    /// Seconds the follower took from start to the safe head.
+    pub seconds: f64,
+    /// Blocks per second.
+    pub blocks_per_s: f64,
+    /// Mgas per second.
+    pub mgas_per_s: f64,
+    /// How many times faster than the chain was made (1 block per second).
+    pub over_real_time: f64,
+}
+
+/// A child stopped with SIGTERM (then SIGKILL) when dropped, so its own children stop too.
+struct Terminated(Child);
+
+impl Drop for Terminated {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn first_json_line(child: &mut Child, what: &str) -> Result<Value> {
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("{what}: no stdout"))?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    serde_json::from_str(&line).map_err(|e| anyhow!("{what} printed no summary ({e}): {line:?}"))
+}
+
+fn safe_number(rpc: &mut RpcConn) -> Result<u64> {
+    quantity(&rpc.call("eth_getBlockByNumber", json!(["safe", false]))?["number"])
+}
+
+/// Runs `seconds` of load on a fresh devnet, then times a new follower's sync.
+pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure> {
+    let tmp = tempfile::Builder::new().prefix("sprout-bench-derive-").tempdir()?;
+    let devnet_dir = tmp.path().join("devnet");
+    let mut up = Command::new(sprout)
+        .args(["up", "--fresh", "--json", "--l1.port", "0", "--l2.port", "0"])
+        .args(["--follower.port", "0", "--l1.block-time", "1", "--datadir"])
+        .arg(&devnet_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(tmp.path().join("up.log"))?))
+        .spawn()
+        .context("starting sprout up")?;
+    let info = first_json_line(&mut up, "sprout up")?;
+    let _up = Terminated(up);
+    let l1_url = info["l1"]["rpcUrl"].as_str().ok_or_else(|| anyhow!("no L1 url"))?;
+    let l2_url = info["l2"]["rpcUrl"].as_str().ok_or_else(|| anyhow!("no L2 url"))?;
+    let mut l2 = RpcConn::new(l2_url);
+
+    // The load: transfers from the ten dev accounts, spread over each second.
+    let keys = sprout_node::dev::dev_signers(10)?;
+    let mut nonces = vec![0u64; keys.len()];
+    let start = Instant::now();
+    let mut sent = 0usize;
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let second = Instant::now();
+        let mut batch = Vec::with_capacity(tx_per_s);
+        for i in 0..tx_per_s {
+            let k = i % keys.len();
+            let tx = workload::sign(
+                &keys[k],
+                nonces[k],
+                TxKind::Call(Address::repeat_byte((i % 200) as u8 + 1)),
+                U256::from(1),
+                21_000,
+                Default::default(),
+            )?;
+            nonces[k] += 1;
+            batch.push(tx.raw);
+        }
+        let calls: Vec<(&str, Value)> = batch
+            .iter()
+            .map(|raw| ("eth_sendRawTransaction", json!([raw])))
+            .collect();
+        sent += l2.batch(&calls)?.len();
+        if let Some(rest) = Duration::from_secs(1).checked_sub(second.elapsed()) {
+            std::thread::sleep(rest);
+        }
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let target = quantity(&l2.call("eth_blockNumber", json!([]))?)?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while safe_number(&mut l2)? < target {
+        if Instant::now() > deadline {
+            return Err(anyhow!("the sequencer's safe head did not reach {target}"));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let (mut txs, mut gas) = (0u64, 0u64);
+    for n in 1..=target {
+        let block = l2.call("eth_getBlockByNumber", json!([format!("{n:#x}"), false]))?;
+        txs += block["transactions"].as_array().map_or(0, |t| t.len() as u64);
+        gas += quantity(&block["gasUsed"])?;
+    }
+    crate::progress(&format!(
+        "derivation: {sent} transfers in {target} blocks; a new follower syncs them from L1"
+    ));
+
+    let synced = Instant::now();
+    let mut follower = Command::new(sprout)
+        .args(["node", "--json", "--http.port", "0", "--chain"])
+        .arg(devnet_dir.join("rollup.json"))
+        .args(["--l1.rpc-url", l1_url, "--datadir"])
+        .arg(tmp.path().join("follower"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(tmp.path().join("follower.log"))?))
+        .spawn()
+        .context("starting the follower")?;
+    let summary = first_json_line(&mut follower, "the follower")?;
+    let _follower = Terminated(follower);
+    let mut rpc = RpcConn::new(summary["rpcUrl"].as_str().ok_or_else(|| anyhow!("no url"))?);
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while safe_number(&mut rpc)? < target {
+        if Instant::now() > deadline {
+            return Err(anyhow!("the follower did not reach block {target}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let seconds = synced.elapsed().as_secs_f64();
+    let hash = |rpc: &mut RpcConn| -> Result<Value> {
+        Ok(rpc.call("eth_getBlockByNumber", json!([format!("{target:#x}"), false]))?["hash"].clone())
+    };
+    if hash(&mut rpc)? != hash(&mut l2)? {
+        return Err(anyhow!("the follower derived another block {target}"));
+    }
+    Ok(DeriveFigure {
+        blocks: target,
+        txs,
+        gas,
+        seconds,
+        blocks_per_s: target as f64 / seconds,
+        mgas_per_s: gas as f64 / 1e6 / seconds,
+        over_real_time: target as f64 / seconds,
+    })
+}
