@@ -221,7 +221,11 @@ fn run(args: &Args) -> Result<Report> {
             "derivation catch-up: {} s of {} transfers/s on a devnet",
             args.derive_seconds, args.derive_tx_per_s
         ));
-        report.derive = Some(derive::run(&sprout, args.derive_seconds, args.derive_tx_per_s)?);
+        report.derive = Some(derive::run(
+            &sprout,
+            args.derive_seconds,
+            args.derive_tx_per_s,
+        )?);
     }
     Ok(report)
 }

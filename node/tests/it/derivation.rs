@@ -288,7 +288,10 @@ async fn followers_rebuild_the_sequencers_chain_from_l1_hash_for_hash() {
     // of 1 s L1 blocks it has moved, stays behind safe, and is the same block on both nodes.
     let finalized = follower.call("eth_getBlockByNumber", json!(["finalized", false]));
     let number = quantity(&finalized["number"]);
-    assert!(number > 0 && number <= safe, "finalized {number}, safe {safe}");
+    assert!(
+        number > 0 && number <= safe,
+        "finalized {number}, safe {safe}"
+    );
     assert_eq!(finalized["hash"], block_hash(&net.node, number));
 
     // The sequencer goes away. A new follower, from the files and L1 alone, reaches the same
@@ -363,10 +366,19 @@ async fn a_batcher_killed_mid_channel_loses_and_repeats_no_block() {
     let mut sorted = posted.clone();
     sorted.sort_unstable();
     sorted.dedup();
-    assert_eq!(sorted.len(), posted.len(), "a block was posted twice: {posted:?}");
-    let genesis_time = quantity(&net.node.call("eth_getBlockByNumber", json!(["0x0", false]))["timestamp"]);
+    assert_eq!(
+        sorted.len(),
+        posted.len(),
+        "a block was posted twice: {posted:?}"
+    );
+    let genesis_time =
+        quantity(&net.node.call("eth_getBlockByNumber", json!(["0x0", false]))["timestamp"]);
     let expected: Vec<u64> = (1..=safe).map(|n| genesis_time + n).collect();
-    assert_eq!(&sorted[..safe as usize], &expected[..], "blocks missing from L1");
+    assert_eq!(
+        &sorted[..safe as usize],
+        &expected[..],
+        "blocks missing from L1"
+    );
 }
 
 /// Transfers from dev key `key` (one `load` does not use: its nonces start at 0).
@@ -398,8 +410,7 @@ fn load_more(net: &RollupNet, key: u32, seconds: u64) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_deposit_reaches_l2_while_the_sequencer_is_silent_and_it_then_adopts_the_derived_chain()
-{
+async fn a_deposit_reaches_l2_while_the_sequencer_is_silent_and_it_then_adopts_the_derived_chain() {
     let mut net = RollupNet::start_with(NetParams {
         seq_window_size: 5,
         l1_block_time: Some(1),
@@ -441,7 +452,10 @@ async fn a_deposit_reaches_l2_while_the_sequencer_is_silent_and_it_then_adopts_t
         if r["blockHash"] == derived["blockHash"] {
             break;
         }
-        assert!(Instant::now() < deadline, "the sequencer did not adopt the derived chain");
+        assert!(
+            Instant::now() < deadline,
+            "the sequencer did not adopt the derived chain"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     assert_eq!(balance(&net.node, erin, "latest"), U256::from(ONE_ETH));
@@ -494,7 +508,10 @@ async fn an_l1_reorg_of_batches_and_a_deposit_is_followed_by_everyone() {
         if gone {
             break;
         }
-        assert!(Instant::now() < deadline, "the reorged deposit is still on L2");
+        assert!(
+            Instant::now() < deadline,
+            "the reorged deposit is still on L2"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     assert_eq!(balance(&follower, frank, "latest"), U256::ZERO);

@@ -25,6 +25,8 @@ impl Up {
                 "0",
                 "--l2.port",
                 "0",
+                "--follower.port",
+                "0",
                 "--datadir",
             ])
             .arg(datadir)
@@ -48,6 +50,13 @@ impl Up {
 
     fn l2(&self) -> String {
         self.info["l2"]["rpcUrl"].as_str().expect("l2").to_string()
+    }
+
+    fn follower(&self) -> String {
+        self.info["follower"]["rpcUrl"]
+            .as_str()
+            .expect("follower")
+            .to_string()
     }
 
     /// SIGTERM, and the exit status within 20 s.
@@ -139,9 +148,42 @@ fn sprout_up_deposit_with_cast_crash_restart_stop_and_resume() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
+    // The batcher posts the blocks: the sequencer's safe head moves, and the follower derives
+    // the same blocks from L1, deposit included.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let safe = call(&up.l2(), "eth_getBlockByNumber", json!(["safe", false]));
+        let balance = call(&up.follower(), "eth_getBalance", json!([to, "latest"]));
+        if safe.is_object() && quantity(&safe["number"]) > 0 && balance == "0xde0b6b3a7640000" {
+            let n = safe["number"].clone();
+            let mine = call(&up.follower(), "eth_getBlockByNumber", json!([n, false]));
+            if mine.is_object() {
+                assert_eq!(mine["hash"], safe["hash"]);
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no block turned safe, or the follower lacks the deposit, within 90 s"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // The batcher spends from a key of its own, not one of the accounts handed to users.
+    let batcher = up.info["batcher"].as_str().expect("batcher");
+    let accounts = up.info["accounts"].as_array().expect("accounts");
+    assert!(
+        accounts
+            .iter()
+            .all(|a| a["address"].as_str() != Some(batcher))
+    );
     // A crashed sequencer (SIGKILL) is restarted and the chain goes on.
     let out = Command::new("pgrep")
-        .args(["-P", &up.child.id().to_string(), "-f", "node --chain"])
+        .args([
+            "-P",
+            &up.child.id().to_string(),
+            "-f",
+            "node --chain .*--sequencer",
+        ])
         .output()
         .expect("pgrep");
     let sequencer = String::from_utf8_lossy(&out.stdout).trim().to_string();

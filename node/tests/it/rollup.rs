@@ -226,13 +226,7 @@ impl RollupNet {
     /// Starts the sequencer again on its datadir (after `node.kill()`), on the same port so
     /// that the batcher and followers find it.
     pub fn restart_sequencer(&mut self) {
-        let port = self
-            .node
-            .url
-            .rsplit(':')
-            .next()
-            .expect("port")
-            .to_string();
+        let port = self.node.url.rsplit(':').next().expect("port").to_string();
         let mut args = self.sequencer_args.clone();
         args.extend(["--http.port".to_string(), port]);
         self.node = Node::spawn(&args);

@@ -58,7 +58,10 @@ impl Drop for Terminated {
 }
 
 fn first_json_line(child: &mut Child, what: &str) -> Result<Value> {
-    let stdout = child.stdout.take().ok_or_else(|| anyhow!("{what}: no stdout"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("{what}: no stdout"))?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
     serde_json::from_str(&line).map_err(|e| anyhow!("{what} printed no summary ({e}): {line:?}"))
@@ -70,20 +73,36 @@ fn safe_number(rpc: &mut RpcConn) -> Result<u64> {
 
 /// Runs `seconds` of load on a fresh devnet, then times a new follower's sync.
 pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure> {
-    let tmp = tempfile::Builder::new().prefix("sprout-bench-derive-").tempdir()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("sprout-bench-derive-")
+        .tempdir()?;
     let devnet_dir = tmp.path().join("devnet");
     let mut up = Command::new(sprout)
-        .args(["up", "--fresh", "--json", "--l1.port", "0", "--l2.port", "0"])
+        .args([
+            "up",
+            "--fresh",
+            "--json",
+            "--l1.port",
+            "0",
+            "--l2.port",
+            "0",
+        ])
         .args(["--follower.port", "0", "--l1.block-time", "1", "--datadir"])
         .arg(&devnet_dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(tmp.path().join("up.log"))?))
+        .stderr(Stdio::from(std::fs::File::create(
+            tmp.path().join("up.log"),
+        )?))
         .spawn()
         .context("starting sprout up")?;
     let info = first_json_line(&mut up, "sprout up")?;
     let _up = Terminated(up);
-    let l1_url = info["l1"]["rpcUrl"].as_str().ok_or_else(|| anyhow!("no L1 url"))?;
-    let l2_url = info["l2"]["rpcUrl"].as_str().ok_or_else(|| anyhow!("no L2 url"))?;
+    let l1_url = info["l1"]["rpcUrl"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no L1 url"))?;
+    let l2_url = info["l2"]["rpcUrl"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no L2 url"))?;
     let mut l2 = RpcConn::new(l2_url);
 
     // The load: transfers from the ten dev accounts, spread over each second.
@@ -128,7 +147,9 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
     let (mut txs, mut gas) = (0u64, 0u64);
     for n in 1..=target {
         let block = l2.call("eth_getBlockByNumber", json!([format!("{n:#x}"), false]))?;
-        txs += block["transactions"].as_array().map_or(0, |t| t.len() as u64);
+        txs += block["transactions"]
+            .as_array()
+            .map_or(0, |t| t.len() as u64);
         gas += quantity(&block["gasUsed"])?;
     }
     crate::progress(&format!(
@@ -142,12 +163,18 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
         .args(["--l1.rpc-url", l1_url, "--datadir"])
         .arg(tmp.path().join("follower"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(tmp.path().join("follower.log"))?))
+        .stderr(Stdio::from(std::fs::File::create(
+            tmp.path().join("follower.log"),
+        )?))
         .spawn()
         .context("starting the follower")?;
     let summary = first_json_line(&mut follower, "the follower")?;
     let _follower = Terminated(follower);
-    let mut rpc = RpcConn::new(summary["rpcUrl"].as_str().ok_or_else(|| anyhow!("no url"))?);
+    let mut rpc = RpcConn::new(
+        summary["rpcUrl"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no url"))?,
+    );
     let deadline = Instant::now() + Duration::from_secs(600);
     while safe_number(&mut rpc)? < target {
         if Instant::now() > deadline {
@@ -157,7 +184,11 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
     }
     let seconds = synced.elapsed().as_secs_f64();
     let hash = |rpc: &mut RpcConn| -> Result<Value> {
-        Ok(rpc.call("eth_getBlockByNumber", json!([format!("{target:#x}"), false]))?["hash"].clone())
+        Ok(rpc.call(
+            "eth_getBlockByNumber",
+            json!([format!("{target:#x}"), false]),
+        )?["hash"]
+            .clone())
     };
     if hash(&mut rpc)? != hash(&mut l2)? {
         return Err(anyhow!("the follower derived another block {target}"));
