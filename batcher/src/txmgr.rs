@@ -135,6 +135,8 @@ pub enum TxEvent {
         channel: ChannelId,
         /// Its number.
         number: u16,
+        /// Whether it is its channel's last.
+        is_last: bool,
         /// Its nonce.
         nonce: u64,
         /// The block holding it.
@@ -245,6 +247,48 @@ impl<L1: L1Chain> TxManager<L1> {
         self.low_balance.as_deref()
     }
 
+    /// Replaces the account's pending transaction at `nonce`, one this process did not send
+    /// or has forgotten (a restart, a rewind), with an empty transfer to itself. Its fees are
+    /// unknown, so the offer is the market's times `2^attempt`: repeated attempts beat it.
+    /// Nothing is sent while the balance is low.
+    pub async fn cancel(
+        &mut self,
+        nonce: u64,
+        attempt: u32,
+    ) -> Result<std::result::Result<B256, SendError>> {
+        self.check_balance().await?;
+        if let Some(message) = &self.low_balance {
+            return Ok(Err(SendError::InsufficientFunds(message.clone())));
+        }
+        let head = self.l1.head().await?;
+        let market = self.market_fees(&head).await?;
+        let factor = 1u128 << attempt.min(10);
+        let fees = Fees {
+            max_fee: market.max_fee.saturating_mul(factor),
+            tip: market.tip.saturating_mul(factor),
+        };
+        let tx = TxEip1559 {
+            chain_id: self.config.chain_id,
+            nonce,
+            gas_limit: TX_BASE_GAS,
+            max_fee_per_gas: fees.max_fee,
+            max_priority_fee_per_gas: fees.tip,
+            to: TxKind::Call(self.address()),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: Bytes::new(),
+        };
+        let (raw, hash) = self.sign_tx(tx)?;
+        Ok(match self.l1.send_raw(raw).await? {
+            Ok(()) | Err(SendError::AlreadyKnown) => {
+                warn!(target: "batcher", nonce, max_fee = fees.max_fee, tip = fees.tip, %hash,
+                    "replacing a stuck batcher transaction with an empty one");
+                Ok(hash)
+            }
+            Err(err) => Err(err),
+        })
+    }
+
     /// One round: balance check, inclusion and confirmation of in-flight frames, reorg
     /// detection, fee bumps, and new sends. Stops at the first event that needs a rewind.
     pub async fn tick(&mut self) -> Result<Vec<TxEvent>> {
@@ -275,6 +319,7 @@ impl<L1: L1Chain> TxManager<L1> {
             events.push(TxEvent::Confirmed {
                 channel: sent.frame.channel,
                 number: sent.frame.number,
+                is_last: sent.frame.is_last,
                 nonce: sent.nonce,
                 block_number: inclusion.block_number,
             });
@@ -503,7 +548,7 @@ impl<L1: L1Chain> TxManager<L1> {
     }
 
     fn sign(&self, frame: &FrameTx, nonce: u64, fees: Fees) -> Result<(Bytes, B256)> {
-        let tx = TxEip1559 {
+        self.sign_tx(TxEip1559 {
             chain_id: self.config.chain_id,
             nonce,
             gas_limit: frame.gas_limit(),
@@ -513,7 +558,10 @@ impl<L1: L1Chain> TxManager<L1> {
             value: U256::ZERO,
             access_list: Default::default(),
             input: frame.calldata.clone(),
-        };
+        })
+    }
+
+    fn sign_tx(&self, tx: TxEip1559) -> Result<(Bytes, B256)> {
         let signature = self
             .signer
             .sign_hash_sync(&tx.signature_hash())
@@ -678,6 +726,7 @@ mod tests {
             vec![TxEvent::Confirmed {
                 channel: ChannelId([1; 16]),
                 number: 0,
+                is_last: true,
                 nonce: 0,
                 block_number: 1
             }]
