@@ -390,6 +390,15 @@ impl<L1: L1Chain> TxManager<L1> {
                 }
                 _ => false,
             };
+            // No receipt while the block that held it is still canonical: an L1 node behind
+            // the one that answered before (load-balanced RPC), not a reorg. Look again next
+            // round.
+            if found.is_none()
+                && let Some(previous) = sent.inclusion
+                && self.l1.block_hash(previous.block_number).await? == Some(previous.block_hash)
+            {
+                continue;
+            }
             let sent = &mut self.in_flight[index];
             match (sent.inclusion, found) {
                 (Some(previous), _) if !canonical => {
@@ -818,6 +827,30 @@ mod tests {
             }
         ));
         assert!(events[0].needs_rewind());
+    }
+
+    #[tokio::test]
+    async fn receipt_missing_while_its_block_is_canonical_is_not_a_reorg() {
+        let l1 = Arc::new(FakeL1::new());
+        let mut txmgr = manager(&l1).await;
+        txmgr.enqueue(frame(1, 0, true));
+        txmgr.tick().await.expect("tick");
+        l1.mine();
+        txmgr.tick().await.expect("tick");
+        let (hash, inclusion) = l1.with(|s| {
+            let (hash, inclusion) = s.mined.iter().next().map(|(h, i)| (*h, *i)).expect("mined");
+            s.mined.clear();
+            (hash, inclusion)
+        });
+        assert!(txmgr.tick().await.expect("tick").is_empty());
+        l1.with(|s| s.mined.insert(hash, inclusion));
+        l1.mine();
+        l1.mine(); // depth 3
+        let events = txmgr.tick().await.expect("tick");
+        assert!(
+            matches!(&events[..], [TxEvent::Confirmed { nonce: 0, .. }]),
+            "{events:?}"
+        );
     }
 
     #[tokio::test]
