@@ -10,7 +10,7 @@ use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, utils::format_ether};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use sprout_protocol::batch::{ChannelId, Frame, batcher_tx_data};
@@ -349,17 +349,19 @@ impl<L1: L1Chain> TxManager<L1> {
             self.low_balance_logged = None;
             return Ok(());
         }
-        let message = BatcherError::LowBalance {
-            address,
-            balance,
-            min: self.config.min_balance,
-        }
-        .to_string()
-            + &format!(
-                ": batches are not being posted. Fund it: send ETH to {address} on L1 (chain {}); \
-                 the batcher resumes by itself",
-                self.config.chain_id
-            );
+        let min = self.config.min_balance;
+        let message = format!(
+            "{}: the batcher holds {} ETH and needs at least {} ETH; batches are not being \
+             posted. Fund it: send ETH to {address} on L1 (chain {}); the batcher resumes by itself",
+            BatcherError::LowBalance {
+                address,
+                balance,
+                min
+            },
+            format_ether(balance),
+            format_ether(min),
+            self.config.chain_id
+        );
         let now = Instant::now();
         if self
             .low_balance_logged
