@@ -7,4 +7,5 @@ mod anvil;
 mod harness;
 mod l2_rpc;
 mod pipeline;
+mod restart;
 mod txmgr;
