@@ -1,6 +1,6 @@
-//! A restart against anvil, with a sequencer double that derives its safe head from the inbox
-//! (the protocol's channel assembler and reader): every block ends up in exactly one complete
-//! channel, however the first batcher was stopped.
+//! A restart and an L1 reorg against anvil, with a sequencer double that derives its safe head
+//! from the inbox (the protocol's channel assembler and reader): every block ends up in exactly
+//! one complete channel, however the first batcher was stopped and whatever L1 dropped.
 
 use std::{
     sync::{
@@ -234,6 +234,109 @@ async fn restart_resumes_from_the_derived_safe_head_without_posting_a_batch_twic
         seen[number] += 1;
     }
     assert_eq!(seen[0], 0);
+    assert!(
+        seen[1..].iter().all(|&n| n == 1),
+        "each block in exactly one complete channel: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn l1_reorg_of_unconfirmed_frames_rewinds_and_every_block_still_lands_once() {
+    const BLOCKS: u64 = 40;
+    let node = Anvil::start().await;
+    let l1 = provider(&node.url);
+    anvil(&l1, "evm_setAutomine", (false,)).await;
+    let paused = Arc::new(AtomicBool::new(false));
+    let miner = {
+        let l1 = l1.clone();
+        let paused = paused.clone();
+        tokio::spawn(async move {
+            loop {
+                if !paused.load(Ordering::Relaxed) {
+                    anvil(&l1, "anvil_mine", (1u64,)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let mut config = batcher_config(&node.url);
+    config.max_frame_size = 300;
+    config.target_frames_per_channel = 2;
+    config.max_channel_duration = 2;
+    config.confirmations = 4;
+    config.poll_interval = Duration::from_millis(50);
+    config.validate().expect("valid");
+    let chain = FakeSequencer::with_blocks(BLOCKS);
+    let sequencer = || DerivingSequencer {
+        chain: chain.clone(),
+        l1: l1.clone(),
+        batcher: signer().address(),
+        safe: Mutex::new(0),
+    };
+    let metrics = Arc::new(Metrics::default());
+    let rpc = Arc::new(RpcL1::new(node.url.as_str()).expect("l1"));
+    let batcher = Batcher::new(rpc, sequencer(), &config, metrics.clone());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(run_batcher(batcher, config.poll_interval, async move {
+        let _ = stop_rx.await;
+    }));
+
+    // Once a frame is included but not yet confirmed, L1 drops the last two blocks.
+    let address = signer().address();
+    let mut reorged = false;
+    for _ in 0..600 {
+        paused.store(true, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        let mined = l1.get_transaction_count(address).await.expect("nonce");
+        let confirmed = metrics.txs_confirmed.load(Ordering::Relaxed);
+        let head = l1.get_block_number().await.expect("head");
+        let last_two_hold_a_frame = inbox_txs(&l1, address)
+            .await
+            .iter()
+            .any(|(block, _)| *block + 1 >= head);
+        if confirmed >= 2 && mined > confirmed && last_two_hold_a_frame {
+            anvil(&l1, "anvil_reorg", (2u64, Vec::<serde_json::Value>::new())).await;
+            reorged = true;
+        }
+        paused.store(false, Ordering::Relaxed);
+        if reorged {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        reorged,
+        "found no moment with an unconfirmed frame to reorg"
+    );
+
+    let watcher = sequencer();
+    tokio::time::timeout(Duration::from_secs(120), async {
+        while watcher.derive().await.0 < BLOCKS {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("every block derived after the reorg");
+    let _ = stop_tx.send(());
+    running.await.expect("join").expect("batcher");
+    miner.abort();
+    assert!(
+        metrics.rewinds.load(Ordering::Relaxed) >= 1,
+        "{}",
+        metrics.render_prometheus()
+    );
+
+    let batches = derived_batches(&l1, address, 300).await;
+    let blocks = chain.blocks.lock().expect("lock").clone();
+    let mut seen = vec![0u32; blocks.len()];
+    for batch in &batches {
+        let number = blocks
+            .iter()
+            .position(|b| b.hash == batch.parent_hash)
+            .expect("batch on a known block")
+            + 1;
+        seen[number] += 1;
+    }
     assert!(
         seen[1..].iter().all(|&n| n == 1),
         "each block in exactly one complete channel: {seen:?}"
