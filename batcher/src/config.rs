@@ -147,9 +147,11 @@ impl BatcherConfig {
         Ok(())
     }
 
-    /// The compressed size at which a channel is closed.
+    /// The compressed size a channel is filled to: the data of `target_frames_per_channel`
+    /// frames of `max_frame_size` bytes.
     pub fn target_channel_size(&self) -> usize {
         self.max_frame_size
+            .saturating_sub(FRAME_OVERHEAD)
             .saturating_mul(self.target_frames_per_channel)
     }
 }
@@ -190,7 +192,7 @@ mod tests {
         let config = config();
         config.validate().expect("defaults are valid");
         assert_eq!(config.max_frame_size, 120_000);
-        assert_eq!(config.target_channel_size(), 120_000);
+        assert_eq!(config.target_channel_size(), 120_000 - FRAME_OVERHEAD);
         assert_eq!(config.min_balance, U256::from(5u128 * 10u128.pow(16)));
         assert_eq!(config.da, DataAvailability::Calldata);
     }
