@@ -147,9 +147,89 @@ impl BatcherConfig {
         Ok(())
     }
 
-    /// The compressed size at which a channel is closed.
+    /// The compressed size a channel is filled to: the data of `target_frames_per_channel`
+    /// frames of `max_frame_size` bytes.
     pub fn target_channel_size(&self) -> usize {
         self.max_frame_size
+            .saturating_sub(FRAME_OVERHEAD)
             .saturating_mul(self.target_frames_per_channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::Address;
+    use sprout_protocol::rollup::{GenesisSystemConfig, RollupGenesis};
+
+    use super::*;
+
+    fn config() -> BatcherConfig {
+        let signer = PrivateKeySigner::random();
+        let rollup = RollupConfig {
+            genesis: RollupGenesis {
+                system_config: GenesisSystemConfig {
+                    batcher_addr: signer.address(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            block_time: 2,
+            max_sequencer_drift: 600,
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            l1_chain_id: 1,
+            l2_chain_id: 901,
+            batch_inbox_address: Address::repeat_byte(0xbb),
+            deposit_contract_address: Address::repeat_byte(1),
+            l1_system_config_address: Address::repeat_byte(2),
+            l2_output_oracle_address: Address::repeat_byte(3),
+        };
+        BatcherConfig::new("http://l1", "http://l2", rollup, signer)
+    }
+
+    #[test]
+    fn defaults_are_valid_and_as_documented() {
+        let config = config();
+        config.validate().expect("defaults are valid");
+        assert_eq!(config.max_frame_size, 120_000);
+        assert_eq!(config.target_channel_size(), 120_000 - FRAME_OVERHEAD);
+        assert_eq!(config.min_balance, U256::from(5u128 * 10u128.pow(16)));
+        assert_eq!(config.da, DataAvailability::Calldata);
+    }
+
+    #[test]
+    fn key_that_is_not_the_rollups_batcher_is_refused() {
+        let mut config = config();
+        let expected = config.rollup.genesis.system_config.batcher_addr;
+        config.signer = PrivateKeySigner::random();
+        let err = config.validate().expect_err("wrong key");
+        assert!(matches!(err, BatcherError::WrongBatcherKey { expected: e, .. } if e == expected));
+        assert!(err.to_string().contains("batcherAddr"), "{err}");
+    }
+
+    #[test]
+    fn blobs_are_refused_as_not_supported_yet() {
+        let mut config = config();
+        config.da = DataAvailability::Blobs;
+        let err = config.validate().expect_err("blobs");
+        assert!(err.to_string().contains("not supported yet"), "{err}");
+    }
+
+    #[test]
+    fn impossible_sizes_and_durations_are_refused() {
+        for change in [
+            (|c: &mut BatcherConfig| c.max_frame_size = FRAME_OVERHEAD) as fn(&mut BatcherConfig),
+            |c| c.max_frame_size = 200_000,
+            |c| c.target_frames_per_channel = 0,
+            |c| c.max_channel_duration = 0,
+            |c| c.max_channel_duration = 300,
+            |c| c.confirmations = 0,
+            |c| c.max_pending_txs = 0,
+            |c| c.poll_interval = Duration::ZERO,
+        ] {
+            let mut config = config();
+            change(&mut config);
+            assert!(matches!(config.validate(), Err(BatcherError::Config(_))));
+        }
     }
 }

@@ -8,9 +8,10 @@
 //! every frame that will ever land has been accounted for, and batching resumes at `safe + 1`: a
 //! restart never posts a complete batch twice and never skips one.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use alloy_primitives::B256;
+use sprout_protocol::batch::ChannelId;
 use tracing::{info, warn};
 
 use crate::{
@@ -55,6 +56,14 @@ pub enum RewindReason {
         /// What the sequencer has.
         found_parent: B256,
     },
+    /// A channel's frames did not all land within the rollup's `channel_timeout` of its first
+    /// frame: derivation drops it, so its blocks must be batched again.
+    ChannelTimedOut {
+        /// The channel.
+        channel: ChannelId,
+        /// L1 block holding its first frame.
+        first_frame_l1: u64,
+    },
 }
 
 /// What one [`Batcher::step`] did.
@@ -83,6 +92,18 @@ pub struct Batcher<L1, L2> {
     next_block: u64,
     /// Hash of block `next_block - 1`.
     last_hash: B256,
+    /// The rollup's channel timeout, in L1 blocks.
+    channel_timeout: u64,
+    /// Frame confirmations needed.
+    confirmations: u64,
+    /// Channels with a confirmed first frame and an unconfirmed last one: the L1 block holding
+    /// the first frame.
+    landing: BTreeMap<ChannelId, u64>,
+    /// Transactions not mined within this long are replaced.
+    resubmit_timeout: Duration,
+    /// While waiting for pending transactions: since when the mined nonce has been stuck, at
+    /// which value, and how many replacements were tried.
+    stuck: Option<(tokio::time::Instant, u64, u32)>,
 }
 
 impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
@@ -116,6 +137,11 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             phase: Phase::WaitingForPendingTxs,
             next_block: 0,
             last_hash: B256::ZERO,
+            channel_timeout: config.rollup.channel_timeout,
+            confirmations: config.confirmations,
+            landing: BTreeMap::new(),
+            resubmit_timeout: config.resubmit_timeout,
+            stuck: None,
         }
     }
 
@@ -144,8 +170,10 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
                 if pending > latest {
                     info!(target: "batcher", %address, pending = pending - latest,
                         "waiting for the batcher's pending L1 transactions to be mined");
+                    self.replace_stuck(latest).await?;
                     return Ok(StepReport::default());
                 }
+                self.stuck = None;
                 let l1_head = self.l1.head().await?.number;
                 self.phase = Phase::WaitingForDerivation { l1_head };
                 Ok(StepReport::default())
@@ -159,6 +187,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
                 }
                 self.txmgr.reset().await?;
                 self.channels.reset();
+                self.landing.clear();
                 self.next_block = status.safe_l2.number.saturating_add(1);
                 self.last_hash = status.safe_l2.hash;
                 self.phase = Phase::Batching;
@@ -168,6 +197,24 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             }
             Phase::Batching => self.batch_round().await,
         }
+    }
+
+    /// Replaces the pending transaction at the mined nonce `latest` once it has been stuck for
+    /// the resubmit timeout, offering more on each attempt.
+    async fn replace_stuck(&mut self, latest: u64) -> Result<()> {
+        let now = tokio::time::Instant::now();
+        match self.stuck {
+            Some((since, nonce, attempt)) if nonce == latest => {
+                if now.duration_since(since) >= self.resubmit_timeout {
+                    if let Err(err) = self.txmgr.cancel(latest, attempt).await? {
+                        warn!(target: "batcher", nonce = latest, ?err, "replacing a stuck transaction failed");
+                    }
+                    self.stuck = Some((now, latest, attempt.saturating_add(1)));
+                }
+            }
+            _ => self.stuck = Some((now, latest, 0)),
+        }
+        Ok(())
     }
 
     async fn batch_round(&mut self) -> Result<StepReport> {
@@ -220,11 +267,58 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
         }
         let events = self.txmgr.tick().await?;
         let rewind = events.iter().find(|e| e.needs_rewind()).cloned();
+        let timed_out = self.track_channels(&events, l1_head);
         report.tx_events = events;
         if let Some(event) = rewind {
             self.rewind(RewindReason::L1(event), &mut report);
+        } else if let Some(reason) = timed_out {
+            self.rewind(reason, &mut report);
         }
         Ok(report)
+    }
+
+    /// Follows which channels are landing and reports one that can no longer land within the
+    /// channel timeout (derivation's rule: a channel is dropped once L1 passes the block of its
+    /// first frame plus `channel_timeout`).
+    fn track_channels(&mut self, events: &[TxEvent], l1_head: u64) -> Option<RewindReason> {
+        for event in events {
+            let TxEvent::Confirmed {
+                channel,
+                number,
+                is_last,
+                block_number,
+                ..
+            } = *event
+            else {
+                continue;
+            };
+            if number == 0 {
+                self.landing.insert(channel, block_number);
+            }
+            let Some(&first) = self.landing.get(&channel) else {
+                continue;
+            };
+            if block_number > first.saturating_add(self.channel_timeout) {
+                return Some(RewindReason::ChannelTimedOut {
+                    channel,
+                    first_frame_l1: first,
+                });
+            }
+            if is_last {
+                self.landing.remove(&channel);
+            }
+        }
+        // A last frame included in time is confirmed `confirmations` blocks after the deadline
+        // at the latest.
+        self.landing.iter().find_map(|(&channel, &first)| {
+            let deadline = first
+                .saturating_add(self.channel_timeout)
+                .saturating_add(self.confirmations);
+            (l1_head > deadline).then_some(RewindReason::ChannelTimedOut {
+                channel,
+                first_frame_l1: first,
+            })
+        })
     }
 
     fn submit(&mut self, channel: ClosedChannel, report: &mut StepReport) {
@@ -243,6 +337,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             "rewinding: dropping the open channel and unconfirmed frames; batching restarts from the sequencer's safe head");
         Metrics::add(&self.metrics.rewinds, 1);
         self.channels.reset();
+        self.landing.clear();
         self.phase = Phase::WaitingForPendingTxs;
         report.rewound = Some(reason);
     }
@@ -316,6 +411,58 @@ mod tests {
         async fn block(&self, number: u64) -> Result<Option<crate::L2Block>> {
             self.as_ref().block(number).await
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pending_tx_stuck_at_start_is_replaced_until_it_clears() {
+        use alloy_consensus::{SignableTransaction, Transaction, TxEip1559};
+        use alloy_primitives::{Bytes, TxKind, U256};
+        use alloy_signer::SignerSync;
+
+        let l1 = Arc::new(FakeL1::new());
+        let config = config(5);
+        // A batcher transaction from an earlier run whose fee cap is below the base fee.
+        let stuck = TxEip1559 {
+            chain_id: 1,
+            nonce: 0,
+            gas_limit: 21_000,
+            max_fee_per_gas: 1_000,
+            max_priority_fee_per_gas: 1_000,
+            to: TxKind::Call(Address::ZERO),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: Bytes::new(),
+        };
+        let sig = config
+            .signer
+            .sign_hash_sync(&stuck.signature_hash())
+            .expect("sign");
+        l1.with(|s| s.pool.insert(0, stuck.into_signed(sig).into()));
+        assert_eq!(l1.mine(), 0);
+        let l2 = Arc::new(FakeL2::with_chain(1));
+        let mut batcher = Batcher::new(
+            l1.clone(),
+            l2.clone(),
+            &config,
+            Arc::new(Metrics::default()),
+        );
+        batcher.step().await.expect("step");
+        tokio::time::advance(Duration::from_secs(29)).await;
+        batcher.step().await.expect("step");
+        assert_eq!(
+            l1.with(|s| s.sent.len()),
+            0,
+            "not before the resubmit timeout"
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        batcher.step().await.expect("step");
+        let replacement = l1.with(|s| s.pool.get(&0).cloned()).expect("pool");
+        assert_eq!(replacement.to(), Some(config.signer.address()));
+        assert!(replacement.input().is_empty());
+        assert_eq!(batcher.phase(), Phase::WaitingForPendingTxs);
+        assert_eq!(l1.mine(), 1);
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.phase(), Phase::WaitingForDerivation { l1_head: 2 });
     }
 
     #[tokio::test]
@@ -438,6 +585,61 @@ mod tests {
         assert_eq!(batcher.phase(), Phase::Batching);
         assert_eq!(batcher.next_block(), 1);
         assert_eq!(batcher.txmgr().in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn channel_not_landing_within_the_channel_timeout_is_batched_again() {
+        let l1 = Arc::new(FakeL1::new());
+        let l2 = Arc::new(FakeL2::with_chain(6));
+        l2.with(|s| s.derived_l1 = Some(0));
+        let mut config = config(1);
+        config.rollup.channel_timeout = 5;
+        config.max_frame_size = 200;
+        config.target_frames_per_channel = 100;
+        config.max_pending_txs = 1;
+        config.validate().expect("valid");
+        let mut batcher = Batcher::new(
+            l1.clone(),
+            l2.clone(),
+            &config,
+            Arc::new(Metrics::default()),
+        );
+        batcher.step().await.expect("step");
+        batcher.step().await.expect("step");
+        assert_eq!(batcher.step().await.expect("step").blocks_batched, 6);
+        l1.mine();
+        let report = batcher.step().await.expect("step");
+        assert_eq!(report.channels_closed[0].frames.len(), 2);
+        l1.mine(); // frame 0 lands in block 2
+        batcher.step().await.expect("step"); // frame 1 goes out
+        l1.with(|s| s.base_fee *= 10); // and is stuck
+        l1.mine();
+        let report = batcher.step().await.expect("step");
+        assert!(matches!(
+            &report.tx_events[..],
+            [TxEvent::Confirmed {
+                number: 0,
+                block_number: 2,
+                ..
+            }]
+        ));
+        // The last frame could still land by block 2 + 5 and be confirmed by block 9.
+        while l1.with(|s| s.chain.len()) < 10 {
+            l1.mine();
+            assert_eq!(batcher.step().await.expect("step").rewound, None);
+        }
+        l1.mine();
+        let report = batcher.step().await.expect("step");
+        assert!(
+            matches!(
+                report.rewound,
+                Some(RewindReason::ChannelTimedOut {
+                    first_frame_l1: 2,
+                    ..
+                })
+            ),
+            "{report:?}"
+        );
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! The batcher's view of the sequencer: its sync status and its unsafe blocks, behind
 //! [`L2Source`], implemented over JSON-RPC by [`RpcL2Source`].
 
-use std::future::Future;
+use std::{future::Future, time::Duration};
 
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy_primitives::B256;
@@ -95,20 +95,38 @@ impl RpcL2Source {
     }
 }
 
+/// How long one sequencer request may take.
+pub const L2_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn request<T, E: std::fmt::Display>(
+    what: &str,
+    fut: impl Future<Output = std::result::Result<T, E>>,
+) -> Result<T> {
+    match tokio::time::timeout(L2_REQUEST_TIMEOUT, fut).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(BatcherError::L2(format!("{what}: {err}"))),
+        Err(_) => Err(BatcherError::L2(format!(
+            "{what}: no answer within {L2_REQUEST_TIMEOUT:?}"
+        ))),
+    }
+}
+
 impl L2Source for RpcL2Source {
     async fn sync_status(&self) -> Result<SyncStatus> {
-        self.provider
-            .raw_request("optimism_syncStatus".into(), ())
-            .await
-            .map_err(|e| BatcherError::L2(format!("optimism_syncStatus: {e}")))
+        request(
+            "optimism_syncStatus",
+            self.provider.raw_request("optimism_syncStatus".into(), ()),
+        )
+        .await
     }
 
     async fn block(&self, number: u64) -> Result<Option<L2Block>> {
-        let raw: Option<alloy_primitives::Bytes> = self
-            .provider
-            .raw_request("debug_getRawBlock".into(), (format!("{number:#x}"),))
-            .await
-            .map_err(|e| BatcherError::L2(format!("debug_getRawBlock({number}): {e}")))?;
+        let raw: Option<alloy_primitives::Bytes> = request(
+            &format!("debug_getRawBlock({number})"),
+            self.provider
+                .raw_request("debug_getRawBlock".into(), (format!("{number:#x}"),)),
+        )
+        .await?;
         let Some(raw) = raw.filter(|raw| !raw.is_empty()) else {
             return Ok(None);
         };

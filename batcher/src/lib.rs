@@ -49,7 +49,17 @@ pub async fn run(
     let l2 = RpcL2Source::new(&config.l2_rpc_url)?;
     info!(target: "batcher", address = %config.signer.address(), inbox = %config.rollup.batch_inbox_address,
         max_frame_size = config.max_frame_size, "batcher starting");
-    let mut batcher = Batcher::new(l1, l2, &config, metrics);
+    let batcher = Batcher::new(l1, l2, &config, metrics);
+    run_batcher(batcher, config.poll_interval, shutdown).await
+}
+
+/// Runs `batcher` (over any L1 and sequencer) a round every `poll_interval` until `shutdown`
+/// completes. L1 and sequencer errors are logged and retried; a channel-building error stops it.
+pub async fn run_batcher<L1: L1Chain, L2: L2Source>(
+    mut batcher: Batcher<L1, L2>,
+    poll_interval: std::time::Duration,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -65,7 +75,7 @@ pub async fn run(
         }
         tokio::select! {
             () = &mut shutdown => break,
-            () = tokio::time::sleep(config.poll_interval) => {}
+            () = tokio::time::sleep(poll_interval) => {}
         }
     }
     info!(target: "batcher", "batcher stopped");

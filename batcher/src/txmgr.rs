@@ -10,7 +10,7 @@ use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, utils::format_ether};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use sprout_protocol::batch::{ChannelId, Frame, batcher_tx_data};
@@ -135,6 +135,8 @@ pub enum TxEvent {
         channel: ChannelId,
         /// Its number.
         number: u16,
+        /// Whether it is its channel's last.
+        is_last: bool,
         /// Its nonce.
         nonce: u64,
         /// The block holding it.
@@ -245,6 +247,48 @@ impl<L1: L1Chain> TxManager<L1> {
         self.low_balance.as_deref()
     }
 
+    /// Replaces the account's pending transaction at `nonce`, one this process did not send
+    /// or has forgotten (a restart, a rewind), with an empty transfer to itself. Its fees are
+    /// unknown, so the offer is the market's times `2^attempt`: repeated attempts beat it.
+    /// Nothing is sent while the balance is low.
+    pub async fn cancel(
+        &mut self,
+        nonce: u64,
+        attempt: u32,
+    ) -> Result<std::result::Result<B256, SendError>> {
+        self.check_balance().await?;
+        if let Some(message) = &self.low_balance {
+            return Ok(Err(SendError::InsufficientFunds(message.clone())));
+        }
+        let head = self.l1.head().await?;
+        let market = self.market_fees(&head).await?;
+        let factor = 1u128 << attempt.min(10);
+        let fees = Fees {
+            max_fee: market.max_fee.saturating_mul(factor),
+            tip: market.tip.saturating_mul(factor),
+        };
+        let tx = TxEip1559 {
+            chain_id: self.config.chain_id,
+            nonce,
+            gas_limit: TX_BASE_GAS,
+            max_fee_per_gas: fees.max_fee,
+            max_priority_fee_per_gas: fees.tip,
+            to: TxKind::Call(self.address()),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: Bytes::new(),
+        };
+        let (raw, hash) = self.sign_tx(tx)?;
+        Ok(match self.l1.send_raw(raw).await? {
+            Ok(()) | Err(SendError::AlreadyKnown) => {
+                warn!(target: "batcher", nonce, max_fee = fees.max_fee, tip = fees.tip, %hash,
+                    "replacing a stuck batcher transaction with an empty one");
+                Ok(hash)
+            }
+            Err(err) => Err(err),
+        })
+    }
+
     /// One round: balance check, inclusion and confirmation of in-flight frames, reorg
     /// detection, fee bumps, and new sends. Stops at the first event that needs a rewind.
     pub async fn tick(&mut self) -> Result<Vec<TxEvent>> {
@@ -275,6 +319,7 @@ impl<L1: L1Chain> TxManager<L1> {
             events.push(TxEvent::Confirmed {
                 channel: sent.frame.channel,
                 number: sent.frame.number,
+                is_last: sent.frame.is_last,
                 nonce: sent.nonce,
                 block_number: inclusion.block_number,
             });
@@ -304,17 +349,19 @@ impl<L1: L1Chain> TxManager<L1> {
             self.low_balance_logged = None;
             return Ok(());
         }
-        let message = BatcherError::LowBalance {
-            address,
-            balance,
-            min: self.config.min_balance,
-        }
-        .to_string()
-            + &format!(
-                ": batches are not being posted. Fund it: send ETH to {address} on L1 (chain {}); \
-                 the batcher resumes by itself",
-                self.config.chain_id
-            );
+        let min = self.config.min_balance;
+        let message = format!(
+            "{}: the batcher holds {} ETH and needs at least {} ETH; batches are not being \
+             posted. Fund it: send ETH to {address} on L1 (chain {}); the batcher resumes by itself",
+            BatcherError::LowBalance {
+                address,
+                balance,
+                min
+            },
+            format_ether(balance),
+            format_ether(min),
+            self.config.chain_id
+        );
         let now = Instant::now();
         if self
             .low_balance_logged
@@ -345,6 +392,15 @@ impl<L1: L1Chain> TxManager<L1> {
                 }
                 _ => false,
             };
+            // No receipt while the block that held it is still canonical: an L1 node behind
+            // the one that answered before (load-balanced RPC), not a reorg. Look again next
+            // round.
+            if found.is_none()
+                && let Some(previous) = sent.inclusion
+                && self.l1.block_hash(previous.block_number).await? == Some(previous.block_hash)
+            {
+                continue;
+            }
             let sent = &mut self.in_flight[index];
             match (sent.inclusion, found) {
                 (Some(previous), _) if !canonical => {
@@ -503,7 +559,7 @@ impl<L1: L1Chain> TxManager<L1> {
     }
 
     fn sign(&self, frame: &FrameTx, nonce: u64, fees: Fees) -> Result<(Bytes, B256)> {
-        let tx = TxEip1559 {
+        self.sign_tx(TxEip1559 {
             chain_id: self.config.chain_id,
             nonce,
             gas_limit: frame.gas_limit(),
@@ -513,7 +569,10 @@ impl<L1: L1Chain> TxManager<L1> {
             value: U256::ZERO,
             access_list: Default::default(),
             input: frame.calldata.clone(),
-        };
+        })
+    }
+
+    fn sign_tx(&self, tx: TxEip1559) -> Result<(Bytes, B256)> {
         let signature = self
             .signer
             .sign_hash_sync(&tx.signature_hash())
@@ -524,311 +583,4 @@ impl<L1: L1Chain> TxManager<L1> {
 }
 
 #[cfg(test)]
-mod tests {
-    use alloy_consensus::Transaction;
-    use proptest::prelude::*;
-
-    use super::*;
-    use crate::test_utils::FakeL1;
-
-    const INBOX: Address = Address::repeat_byte(0xbb);
-
-    fn config() -> TxManagerConfig {
-        TxManagerConfig {
-            chain_id: 1,
-            inbox: INBOX,
-            confirmations: 3,
-            resubmit_timeout: Duration::from_secs(30),
-            min_balance: U256::from(10u128.pow(16)),
-            min_tip: 1,
-            max_pending: 4,
-        }
-    }
-
-    fn frame(channel: u8, number: u16, is_last: bool) -> FrameTx {
-        FrameTx::new(
-            &Frame {
-                id: ChannelId([channel; 16]),
-                number,
-                data: vec![0xab; 100 + usize::from(number)],
-                is_last,
-            },
-            7,
-        )
-    }
-
-    async fn manager(l1: &Arc<FakeL1>) -> TxManager<FakeL1> {
-        let mut txmgr = TxManager::new(
-            l1.clone(),
-            PrivateKeySigner::random(),
-            config(),
-            Arc::new(Metrics::default()),
-        );
-        txmgr.sync_nonce().await.expect("nonce");
-        txmgr
-    }
-
-    #[test]
-    fn bump_is_at_least_ten_percent_on_both_and_follows_the_market() {
-        let old = Fees {
-            max_fee: 100,
-            tip: 1,
-        };
-        let low_market = Fees {
-            max_fee: 50,
-            tip: 1,
-        };
-        assert_eq!(
-            old.bumped(low_market),
-            Fees {
-                max_fee: 110,
-                tip: 2
-            }
-        );
-        let high_market = Fees {
-            max_fee: 500,
-            tip: 30,
-        };
-        assert_eq!(
-            old.bumped(high_market),
-            Fees {
-                max_fee: 500,
-                tip: 30
-            }
-        );
-        let odd = Fees {
-            max_fee: 1_001,
-            tip: 19,
-        };
-        assert_eq!(
-            odd.bumped(low_market),
-            Fees {
-                max_fee: 1_102,
-                tip: 21
-            }
-        );
-    }
-
-    proptest! {
-        #[test]
-        fn bump_always_passes_geths_replacement_rule(
-            max_fee in 0u128..u128::MAX / 1000, tip in 0u128..u128::MAX / 1000,
-            market_fee in 0u128..u128::MAX / 1000, market_tip in 0u128..u128::MAX / 1000,
-        ) {
-            let old = Fees { max_fee, tip };
-            let new = old.bumped(Fees { max_fee: market_fee, tip: market_tip });
-            prop_assert!(new.max_fee * 100 >= old.max_fee * 110);
-            prop_assert!(new.tip * 100 >= old.tip * 110);
-            prop_assert!(new.max_fee > old.max_fee && new.tip > old.tip);
-            prop_assert!(new.max_fee >= new.tip);
-            prop_assert!(new.max_fee >= market_fee && new.tip >= market_tip);
-        }
-    }
-
-    #[test]
-    fn gas_limit_covers_the_calldata_floor() {
-        let tx = frame(1, 0, true);
-        let zeros = tx.calldata.iter().filter(|b| **b == 0).count() as u64;
-        let nonzeros = tx.calldata.len() as u64 - zeros;
-        assert_eq!(tx.gas_limit(), 21_000 + 10 * zeros + 40 * nonzeros);
-        assert!(tx.gas_limit() >= 21_000 + 4 * zeros + 16 * nonzeros);
-        assert_eq!(tx.calldata[0], 0, "version byte");
-    }
-
-    #[tokio::test]
-    async fn frames_go_out_in_order_from_the_pending_nonce() {
-        let l1 = Arc::new(FakeL1::new());
-        l1.with(|s| s.latest_nonce = 5);
-        let mut txmgr = manager(&l1).await;
-        assert_eq!(txmgr.next_nonce(), 5);
-        for number in 0..6 {
-            txmgr.enqueue(frame(1, number, number == 5));
-        }
-        txmgr.tick().await.expect("tick");
-        // At most `max_pending` unmined.
-        assert_eq!(txmgr.in_flight(), 4);
-        assert_eq!(txmgr.queued(), 2);
-        l1.mine();
-        txmgr.tick().await.expect("tick");
-        l1.mine();
-        let sent = l1.with(|s| s.mined_order.clone());
-        assert_eq!(sent.len(), 6);
-        for (i, tx) in sent.iter().enumerate() {
-            assert_eq!(tx.nonce(), 5 + i as u64);
-            assert_eq!(tx.to(), Some(INBOX));
-            assert_eq!(tx.input(), &frame(1, i as u16, i == 5).calldata);
-        }
-    }
-
-    #[tokio::test]
-    async fn frame_counts_as_posted_only_at_the_confirmation_depth() {
-        let l1 = Arc::new(FakeL1::new());
-        let mut txmgr = manager(&l1).await;
-        txmgr.enqueue(frame(1, 0, true));
-        txmgr.tick().await.expect("tick");
-        l1.mine(); // block 1 holds it: depth 1
-        assert!(txmgr.tick().await.expect("tick").is_empty());
-        l1.mine(); // depth 2
-        assert!(txmgr.tick().await.expect("tick").is_empty());
-        assert_eq!(txmgr.in_flight(), 1);
-        l1.mine(); // depth 3
-        let events = txmgr.tick().await.expect("tick");
-        assert_eq!(
-            events,
-            vec![TxEvent::Confirmed {
-                channel: ChannelId([1; 16]),
-                number: 0,
-                nonce: 0,
-                block_number: 1
-            }]
-        );
-        assert_eq!(txmgr.in_flight(), 0);
-        assert_eq!(
-            txmgr
-                .metrics
-                .l1_bytes_posted
-                .load(std::sync::atomic::Ordering::Relaxed),
-            frame(1, 0, true).calldata.len() as u64
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn unmined_frame_is_resent_with_the_same_nonce_and_higher_fees() {
-        let l1 = Arc::new(FakeL1::new());
-        let mut txmgr = manager(&l1).await;
-        txmgr.enqueue(frame(1, 0, false));
-        txmgr.enqueue(frame(1, 1, true));
-        txmgr.tick().await.expect("tick");
-        // The base fee jumps past the fee caps: nothing is mined.
-        l1.with(|s| s.base_fee *= 10);
-        assert_eq!(l1.mine(), 0);
-        tokio::time::advance(Duration::from_secs(29)).await;
-        txmgr.tick().await.expect("tick");
-        assert_eq!(l1.with(|s| s.sent.len()), 2, "no bump before the timeout");
-        tokio::time::advance(Duration::from_secs(1)).await;
-        txmgr.tick().await.expect("tick");
-        let sent = l1.with(|s| s.sent.clone());
-        assert_eq!(sent.len(), 4, "both frames resent");
-        for (old, new) in [(&sent[0], &sent[2]), (&sent[1], &sent[3])] {
-            assert_eq!(old.nonce(), new.nonce());
-            assert_eq!(old.input(), new.input());
-            assert!(new.max_fee_per_gas() * 100 >= old.max_fee_per_gas() * 110);
-        }
-        assert_eq!(
-            txmgr
-                .metrics
-                .fee_bumps
-                .load(std::sync::atomic::Ordering::Relaxed),
-            2
-        );
-        // The bumped caps cover the new base fee: both land, in order.
-        assert_eq!(l1.mine(), 2);
-        txmgr.tick().await.expect("tick");
-        let mined = l1.with(|s| s.mined_order.clone());
-        assert_eq!(mined[0].tx_hash(), sent[2].tx_hash());
-        assert_eq!(mined[1].tx_hash(), sent[3].tx_hash());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn refused_bump_is_raised_again_next_time() {
-        let l1 = Arc::new(FakeL1::new());
-        let mut txmgr = manager(&l1).await;
-        txmgr.enqueue(frame(1, 0, true));
-        txmgr.tick().await.expect("tick");
-        l1.with(|s| s.base_fee *= 10);
-        tokio::time::advance(Duration::from_secs(30)).await;
-        l1.with(|s| s.fail_next_send = Some(SendError::Underpriced("underpriced".into())));
-        txmgr.tick().await.expect("tick");
-        assert_eq!(l1.with(|s| s.sent.len()), 1);
-        tokio::time::advance(Duration::from_secs(30)).await;
-        txmgr.tick().await.expect("tick");
-        let sent = l1.with(|s| s.sent.clone());
-        assert_eq!(sent.len(), 2);
-        // Two bumps' worth above the original.
-        assert!(sent[1].max_priority_fee_per_gas() > sent[0].max_priority_fee_per_gas());
-        assert!(sent[1].max_fee_per_gas() * 100 >= sent[0].max_fee_per_gas() * 121);
-    }
-
-    #[tokio::test]
-    async fn reorg_of_an_unconfirmed_frame_is_reported() {
-        let l1 = Arc::new(FakeL1::new());
-        let mut txmgr = manager(&l1).await;
-        txmgr.enqueue(frame(1, 0, true));
-        txmgr.tick().await.expect("tick");
-        l1.mine();
-        txmgr.tick().await.expect("tick");
-        l1.reorg(1);
-        let events = txmgr.tick().await.expect("tick");
-        assert_eq!(events.len(), 1);
-        assert!(matches!(
-            events[0],
-            TxEvent::Reorged {
-                nonce: 0,
-                block_number: 1,
-                ..
-            }
-        ));
-        assert!(events[0].needs_rewind());
-    }
-
-    #[tokio::test]
-    async fn low_balance_stops_sending_until_funded() {
-        let l1 = Arc::new(FakeL1::new());
-        l1.with(|s| s.balance = U256::from(10u128.pow(15)));
-        let mut txmgr = manager(&l1).await;
-        txmgr.enqueue(frame(1, 0, true));
-        txmgr.tick().await.expect("tick");
-        assert_eq!(l1.with(|s| s.sent.len()), 0);
-        let message = txmgr
-            .low_balance()
-            .expect("low balance reported")
-            .to_owned();
-        assert!(message.contains(&txmgr.address().to_string()), "{message}");
-        assert!(message.contains("Fund it"), "{message}");
-        assert!(
-            txmgr
-                .metrics
-                .low_balance
-                .load(std::sync::atomic::Ordering::Relaxed)
-        );
-        l1.with(|s| s.balance = U256::from(10u128.pow(18)));
-        txmgr.tick().await.expect("tick");
-        assert_eq!(l1.with(|s| s.sent.len()), 1);
-        assert!(txmgr.low_balance().is_none());
-        assert!(
-            !txmgr
-                .metrics
-                .low_balance
-                .load(std::sync::atomic::Ordering::Relaxed)
-        );
-        assert_eq!(txmgr.metrics.balance(), U256::from(10u128.pow(18)));
-    }
-
-    #[tokio::test]
-    async fn insufficient_funds_keeps_the_frame_queued() {
-        let l1 = Arc::new(FakeL1::new());
-        let mut txmgr = manager(&l1).await;
-        txmgr.enqueue(frame(1, 0, true));
-        l1.with(|s| {
-            s.fail_next_send = Some(SendError::InsufficientFunds("insufficient funds".into()))
-        });
-        txmgr.tick().await.expect("tick");
-        assert_eq!((txmgr.queued(), txmgr.next_nonce()), (1, 0));
-        txmgr.tick().await.expect("tick");
-        assert_eq!(
-            (txmgr.queued(), txmgr.in_flight(), txmgr.next_nonce()),
-            (0, 1, 1)
-        );
-    }
-
-    #[tokio::test]
-    async fn nonce_taken_by_another_sender_loses_the_frame() {
-        let l1 = Arc::new(FakeL1::new());
-        let mut txmgr = manager(&l1).await;
-        txmgr.enqueue(frame(1, 0, true));
-        l1.with(|s| s.fail_next_send = Some(SendError::NonceTooLow("nonce too low".into())));
-        let events = txmgr.tick().await.expect("tick");
-        assert!(matches!(&events[..], [TxEvent::Lost { nonce: 0, .. }]));
-        assert!(events[0].needs_rewind());
-    }
-}
+mod tests;

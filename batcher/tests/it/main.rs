@@ -5,5 +5,7 @@
 #[allow(dead_code)]
 mod anvil;
 mod harness;
+mod l2_rpc;
 mod pipeline;
+mod restart;
 mod txmgr;

@@ -211,6 +211,14 @@ async fn low_balance_stops_sending_and_funding_resumes_it() {
         .to_owned();
     assert!(message.contains(&address.to_string()), "{message}");
     assert!(message.contains("10000000000000000 wei"), "{message}");
+    assert!(
+        message.contains("holds 0.010000000000000000 ETH"),
+        "{message}"
+    );
+    assert!(
+        message.contains("at least 0.050000000000000000 ETH"),
+        "{message}"
+    );
     assert!(message.contains("Fund it"), "{message}");
     assert!(metrics.low_balance.load(Ordering::Relaxed));
     assert!(
