@@ -47,6 +47,14 @@ pub enum Phase {
 pub enum RewindReason {
     /// L1 dropped or failed a frame before it was confirmed.
     L1(TxEvent),
+    /// The sequencer's safe head went back (its derivation reset after an L1 reorg): what was
+    /// posted past it is no longer on L1, or was read against another safe head.
+    SafeHeadReset {
+        /// The safe head seen before.
+        from: u64,
+        /// The safe head now.
+        to: u64,
+    },
     /// The sequencer's chain no longer holds a block that was batched.
     SequencerReorg {
         /// The first block that does not fit.
@@ -92,6 +100,8 @@ pub struct Batcher<L1, L2> {
     next_block: u64,
     /// Hash of block `next_block - 1`.
     last_hash: B256,
+    /// The highest safe head seen while batching.
+    safe_seen: u64,
     /// The rollup's channel timeout, in L1 blocks.
     channel_timeout: u64,
     /// Frame confirmations needed.
@@ -137,6 +147,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             phase: Phase::WaitingForPendingTxs,
             next_block: 0,
             last_hash: B256::ZERO,
+            safe_seen: 0,
             channel_timeout: config.rollup.channel_timeout,
             confirmations: config.confirmations,
             landing: BTreeMap::new(),
@@ -190,6 +201,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
                 self.landing.clear();
                 self.next_block = status.safe_l2.number.saturating_add(1);
                 self.last_hash = status.safe_l2.hash;
+                self.safe_seen = status.safe_l2.number;
                 self.phase = Phase::Batching;
                 info!(target: "batcher", from = self.next_block, safe = %status.safe_l2.hash,
                     nonce = self.txmgr.next_nonce(), "batching from the sequencer's safe head");
@@ -221,6 +233,15 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
         let mut report = StepReport::default();
         let l1_head = self.l1.head().await?.number;
         let status = self.l2.sync_status().await?;
+        if status.safe_l2.number < self.safe_seen {
+            let reason = RewindReason::SafeHeadReset {
+                from: self.safe_seen,
+                to: status.safe_l2.number,
+            };
+            self.rewind(reason, &mut report);
+            return Ok(report);
+        }
+        self.safe_seen = status.safe_l2.number;
         let unsafe_head = status.unsafe_l2;
         if unsafe_head.number.saturating_add(1) < self.next_block
             || (unsafe_head.number.saturating_add(1) == self.next_block
@@ -663,5 +684,25 @@ mod tests {
                 .load(std::sync::atomic::Ordering::Relaxed),
             1
         );
+    }
+
+    #[tokio::test]
+    async fn a_safe_head_that_goes_back_rewinds_to_it() {
+        let (_l1, mut batcher, l2) = batching(12, 8, 5).await;
+        assert_eq!(batcher.next_block(), 9);
+        batcher.step().await.expect("round");
+        assert!(batcher.next_block() > 9);
+        // L1 reorged under the sequencer's derivation: its safe head falls back to 4.
+        l2.with(|s| s.safe = 4);
+        let report = batcher.step().await.expect("round");
+        assert_eq!(
+            report.rewound,
+            Some(RewindReason::SafeHeadReset { from: 8, to: 4 })
+        );
+        assert_eq!(batcher.phase(), Phase::WaitingForPendingTxs);
+        batcher.step().await.expect("pending check");
+        batcher.step().await.expect("derivation check");
+        assert_eq!(batcher.phase(), Phase::Batching);
+        assert_eq!(batcher.next_block(), 5);
     }
 }

@@ -29,6 +29,14 @@ pub fn run(chain: Arc<Chain>, stop: Arc<AtomicBool>) {
     };
     let mut last_finality = Instant::now() - FINALITY_INTERVAL;
     'restart: while !stop.load(Ordering::SeqCst) {
+        // The stored safe head may stand on L1 data that is gone (L1 reorged while this node
+        // was down, or the sequencer rolled back only its unsafe blocks): walk it back to what
+        // L1 still holds before deriving on.
+        if let Err(err) = reset(&chain, rollup) {
+            warn!(target: "derive", %err, "cannot check the safe head against L1; retrying");
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        }
         let resets = chain.resets();
         let mut pipeline = match build_pipeline(&chain, rollup) {
             Ok(pipeline) => pipeline,
@@ -94,14 +102,8 @@ pub fn run(chain: Arc<Chain>, stop: Arc<AtomicBool>) {
                     std::thread::sleep(Duration::from_millis(500));
                 }
                 Err(DeriveError::Reset(reason)) => {
+                    // The restart walks the safe head back to what L1 still holds.
                     warn!(target: "derive", %reason, "L1 reorg under derivation; resetting");
-                    match reset(&chain, rollup) {
-                        Ok(number) => info!(target: "derive", safe = number, "safe head reset"),
-                        Err(err) => {
-                            warn!(target: "derive", %err, "reset failed; retrying");
-                            std::thread::sleep(Duration::from_secs(1));
-                        }
-                    }
                     continue 'restart;
                 }
                 Err(DeriveError::Critical(err)) => {
@@ -182,8 +184,8 @@ fn canonical_on_l1(rollup: &RollupMode, number: u64, hash: B256) -> Result<bool>
         .is_some_and(|h| h.block.hash == hash))
 }
 
-/// After an L1 reorg: moves the safe head back to the newest safe block whose origin and
-/// derivation source are both still on L1. Returns its number.
+/// Moves the safe head back to the newest safe block whose origin and derivation source are
+/// both still on L1 (no change when the safe head's are). Returns its number.
 fn reset(chain: &Chain, rollup: &RollupMode) -> Result<u64> {
     let (safe, _) = chain.safe_head()?;
     let mut number = safe.number;
@@ -198,7 +200,10 @@ fn reset(chain: &Chain, rollup: &RollupMode) -> Result<u64> {
         }
         number -= 1;
     }
-    chain.reset_safe(number)?;
+    if number < safe.number {
+        warn!(target: "derive", from = safe.number, to = number, "safe head reset: its L1 data is gone");
+        chain.reset_safe(number)?;
+    }
     Ok(number)
 }
 

@@ -22,7 +22,9 @@ pub fn wait_safe(node: &Node, number: u64, within: Duration) -> u64 {
         }
         assert!(
             Instant::now() < deadline,
-            "safe head at {n}, not {number}, after {within:?}"
+            "safe head at {n}, not {number}, after {within:?}; node logs: {}",
+            std::env::var("SPROUT_TEST_LOGS")
+                .unwrap_or_else(|_| "set SPROUT_TEST_LOGS=1 to keep them".into())
         );
         std::thread::sleep(Duration::from_millis(250));
     }

@@ -42,6 +42,11 @@ impl Node {
 
     /// Starts `sprout node --json ARGS…` (on a free port unless ARGS name one).
     pub fn spawn(args: &[String]) -> Self {
+        Self::spawn_logged(args, None)
+    }
+
+    /// As [`Node::spawn`], with the node's log (info level) going to `log` when given.
+    pub fn spawn_logged(args: &[String], log: Option<&Path>) -> Self {
         let port: &[&str] = if args.iter().any(|a| a == "--http.port") {
             &[]
         } else {
@@ -51,9 +56,18 @@ impl Node {
             .args(["node", "--json"])
             .args(port)
             .args(args)
-            .env("SPROUT_LOG", "warn")
+            .env("SPROUT_LOG", if log.is_some() { "info" } else { "warn" })
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .expect("log file"),
+                ),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("spawn sprout");
         let stdout = child.stdout.take().expect("stdout");

@@ -179,7 +179,12 @@ impl RollupNet {
             l1_system_config_address: addresses.system_config,
             l2_output_oracle_address: addresses.l2_output_oracle,
         };
-        let dir = tempfile::tempdir().expect("tmp");
+        let mut dir = tempfile::tempdir().expect("tmp");
+        if std::env::var_os("SPROUT_TEST_LOGS").is_some() {
+            // Keep the datadirs and logs for a look after the run.
+            dir.disable_cleanup(true);
+            eprintln!("rollup test files: {}", dir.path().display());
+        }
         let chain_path = dir.path().join("genesis.json");
         let rollup_path = dir.path().join("rollup.json");
         std::fs::write(
@@ -204,7 +209,7 @@ impl RollupNet {
             "--datadir".into(),
             dir.path().join("data").display().to_string(),
         ];
-        let node = Node::spawn(&sequencer_args);
+        let node = Node::spawn_logged(&sequencer_args, Some(&dir.path().join("sequencer.log")));
         node.wait_for_block(1);
         if let Some(seconds) = params.l1_block_time {
             l1.raw_request::<_, ()>("evm_setIntervalMining".into(), (seconds,))
@@ -229,7 +234,7 @@ impl RollupNet {
         let port = self.node.url.rsplit(':').next().expect("port").to_string();
         let mut args = self.sequencer_args.clone();
         args.extend(["--http.port".to_string(), port]);
-        self.node = Node::spawn(&args);
+        self.node = Node::spawn_logged(&args, Some(&self.dir.path().join("sequencer.log")));
     }
 
     /// The L1 RPC URL.
@@ -257,7 +262,7 @@ impl RollupNet {
             self.dir.path().join(name).display().to_string(),
         ];
         args.extend(extra.iter().cloned());
-        Node::spawn(&args)
+        Node::spawn_logged(&args, Some(&self.dir.path().join(format!("{name}.log"))))
     }
 
     /// Starts `sprout batcher` for this rollup (small channels, one confirmation, fast polls).
@@ -285,9 +290,15 @@ impl RollupNet {
                 "SPROUT_BATCHER_KEY",
                 format!("{}", B256::from_slice(&key.to_bytes()[..])),
             )
-            .env("SPROUT_LOG", "warn")
+            .env("SPROUT_LOG", "info")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(std::process::Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(self.dir.path().join("batcher.log"))
+                    .expect("log file"),
+            ))
             .spawn()
             .expect("spawn sprout batcher");
         Batcher { child }
