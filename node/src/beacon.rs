@@ -212,8 +212,136 @@ pub fn versioned_hash(blob: &[u8]) -> Result<B256> {
 #[cfg(test)]
 mod tests {
     use sprout_protocol::batch::encode_blob;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
+
+    /// A beacon node on 127.0.0.1 answering `GET path` from `routes` (404 otherwise), as
+    /// anvil's built-in one does: no `/eth/v1/config/spec`. Returns its URL.
+    async fn fake_beacon(routes: Vec<(String, String)>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&request).to_string();
+                let path = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                let (status, body) = match routes.iter().find(|(p, _)| *p == path) {
+                    Some((_, body)) => ("200 OK", body.clone()),
+                    None => ("404 Not Found", String::new()),
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
+                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    fn blobs_body(blobs: &[&[u8]]) -> String {
+        let data: Vec<String> = blobs
+            .iter()
+            .map(|b| format!("\"{}\"", Bytes::copy_from_slice(b)))
+            .collect();
+        format!(
+            "{{\"execution_optimistic\":false,\"finalized\":false,\"data\":[{}]}}",
+            data.join(",")
+        )
+    }
+
+    #[tokio::test]
+    async fn blobs_are_served_in_the_txs_order_and_checked_against_their_hashes() {
+        let ours = encode_blob(b"\x00our frame").expect("blob");
+        let other = encode_blob(b"someone else's blob").expect("blob");
+        let forged = encode_blob(b"\x00forged frame").expect("blob");
+        let block = L1BlockRef {
+            number: 9,
+            hash: B256::repeat_byte(0x42),
+            parent_hash: B256::ZERO,
+            timestamp: 100,
+        };
+        let good = format!("/eth/v1/beacon/blobs/{}", block.hash);
+        let url = fake_beacon(vec![(good, blobs_body(&[&other, &ours]))]).await;
+        let beacon = BeaconClient::new(&url).expect("url");
+        assert_eq!(
+            beacon.addressing().await.expect("asked"),
+            BlockAddressing::ExecutionHash,
+            "no /eth/v1/config/spec: anvil"
+        );
+        let hash_ours = versioned_hash(&ours).expect("hash");
+        let hash_other = versioned_hash(&other).expect("hash");
+        let got = beacon
+            .blobs(&block, &[hash_ours, hash_other])
+            .await
+            .expect("served");
+        assert_eq!(got, vec![Bytes::from(ours.clone()), Bytes::from(other)]);
+        // A blob the beacon node does not serve (or serves altered) is an error, never data.
+        let err = beacon
+            .blobs(&block, &[versioned_hash(&forged).expect("hash")])
+            .await
+            .expect_err("missing");
+        assert!(
+            err.to_string().contains("no blob with versioned hash"),
+            "{err}"
+        );
+        // A block the beacon node does not know.
+        let unknown = L1BlockRef {
+            hash: B256::repeat_byte(0x43),
+            ..block
+        };
+        let err = beacon.blobs(&unknown, &[hash_ours]).await.expect_err("404");
+        assert!(err.to_string().contains("has no blobs"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_real_beacon_node_is_asked_by_slot() {
+        let blob = encode_blob(b"\x00frame").expect("blob");
+        let block = L1BlockRef {
+            number: 9,
+            hash: B256::repeat_byte(0x42),
+            parent_hash: B256::ZERO,
+            timestamp: 1_000 + 12 * 30,
+        };
+        let url = fake_beacon(vec![
+            (
+                "/eth/v1/config/spec".into(),
+                r#"{"data":{"SECONDS_PER_SLOT":"12","SLOTS_PER_EPOCH":"32"}}"#.into(),
+            ),
+            (
+                "/eth/v1/beacon/genesis".into(),
+                r#"{"data":{"genesis_time":"1000","genesis_fork_version":"0x00000000"}}"#.into(),
+            ),
+            ("/eth/v1/beacon/blobs/30".into(), blobs_body(&[&blob])),
+        ])
+        .await;
+        let beacon = BeaconClient::new(&url).expect("url");
+        let hash = versioned_hash(&blob).expect("hash");
+        let got = beacon.blobs(&block, &[hash]).await.expect("slot 30");
+        assert_eq!(got, vec![Bytes::from(blob)]);
+        assert_eq!(
+            beacon.addressing().await.expect("cached"),
+            BlockAddressing::Slot {
+                genesis_time: 1_000,
+                seconds_per_slot: 12
+            }
+        );
+    }
 
     #[test]
     fn slots_come_from_the_beacon_genesis_and_slot_time() {
