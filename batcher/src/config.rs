@@ -5,7 +5,7 @@ use std::time::Duration;
 use alloy_primitives::U256;
 use alloy_signer_local::PrivateKeySigner;
 use sprout_protocol::{
-    batch::{FRAME_OVERHEAD, MAX_FRAME_LEN},
+    batch::{FRAME_OVERHEAD, MAX_BLOB_DATA_SIZE, MAX_FRAME_LEN},
     rollup::RollupConfig,
 };
 
@@ -17,6 +17,9 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 120_000;
 /// Largest frame a calldata transaction can carry: geth's 128 KiB transaction limit less room
 /// for the transaction's other fields and the version byte.
 pub const MAX_CALLDATA_FRAME_SIZE: usize = 128 * 1024 - 1024;
+/// Largest frame a blob can carry: a blob holds 130,044 data bytes, the version byte and the
+/// frame. Also the default frame size in blobs mode (as OP's batcher).
+pub const MAX_BLOB_FRAME_SIZE: usize = MAX_BLOB_DATA_SIZE - 1;
 /// Default minimum balance: 0.05 ETH.
 pub const DEFAULT_MIN_BALANCE_WEI: u128 = 50_000_000_000_000_000;
 
@@ -26,7 +29,8 @@ pub enum DataAvailability {
     /// Calldata of transactions to the batch inbox (one frame per transaction).
     #[default]
     Calldata,
-    /// EIP-4844 blobs. Not supported yet: [`crate::run`] refuses it at startup.
+    /// EIP-4844 blobs: type-3 transactions to the batch inbox, one frame per blob in OP's blob
+    /// encoding, one blob per transaction.
     Blobs,
 }
 
@@ -41,7 +45,9 @@ pub struct BatcherConfig {
     pub rollup: RollupConfig,
     /// The batcher key; its address must be `rollup.genesis.system_config.batcher_addr`.
     pub signer: PrivateKeySigner,
-    /// Largest encoded frame, bytes (default 120,000). One frame per L1 transaction.
+    /// Largest encoded frame, bytes (default 120,000; in blobs mode at most
+    /// [`MAX_BLOB_FRAME_SIZE`], which is the sensible value there). One frame per L1
+    /// transaction.
     pub max_frame_size: usize,
     /// A channel is closed when its compressed size approaches
     /// `max_frame_size × target_frames_per_channel` (default 1).
@@ -96,9 +102,6 @@ impl BatcherConfig {
     /// Checks everything that can be checked without L1: the DA mode, sizes, durations and the
     /// batcher key.
     pub fn validate(&self) -> Result<()> {
-        if self.da == DataAvailability::Blobs {
-            return Err(BatcherError::UnsupportedDa("blobs"));
-        }
         self.rollup
             .validate()
             .map_err(|e| BatcherError::Config(e.to_string()))?;
@@ -107,10 +110,13 @@ impl BatcherConfig {
         if key != expected {
             return Err(BatcherError::WrongBatcherKey { key, expected });
         }
-        let max = MAX_CALLDATA_FRAME_SIZE.min(MAX_FRAME_LEN);
+        let (max, da) = match self.da {
+            DataAvailability::Calldata => (MAX_CALLDATA_FRAME_SIZE.min(MAX_FRAME_LEN), "calldata"),
+            DataAvailability::Blobs => (MAX_BLOB_FRAME_SIZE, "a blob"),
+        };
         if self.max_frame_size <= FRAME_OVERHEAD || self.max_frame_size > max {
             return Err(BatcherError::Config(format!(
-                "max frame size {} must be within {}..={max} bytes",
+                "max frame size {} must be within {}..={max} bytes (the most {da} carries)",
                 self.max_frame_size,
                 FRAME_OVERHEAD + 1
             )));
@@ -208,11 +214,19 @@ mod tests {
     }
 
     #[test]
-    fn blobs_are_refused_as_not_supported_yet() {
+    fn blob_frames_must_fit_one_blob() {
         let mut config = config();
         config.da = DataAvailability::Blobs;
-        let err = config.validate().expect_err("blobs");
-        assert!(err.to_string().contains("not supported yet"), "{err}");
+        config.validate().expect("120,000-byte frames fit a blob");
+        config.max_frame_size = MAX_BLOB_FRAME_SIZE;
+        config.validate().expect("the largest blob frame");
+        assert_eq!(MAX_BLOB_FRAME_SIZE, 130_043);
+        config.max_frame_size = MAX_BLOB_FRAME_SIZE + 1;
+        let err = config.validate().expect_err("too large for a blob");
+        assert!(err.to_string().contains("130043"), "{err}");
+        // The same size is fine as calldata.
+        config.da = DataAvailability::Calldata;
+        config.validate().expect("calldata frame");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::{
     channel::{ChannelBuilder, ChannelPolicy, ClosedChannel},
     l1::L1Chain,
     l2::L2Source,
-    txmgr::{FrameTx, TxEvent, TxManager, TxManagerConfig},
+    txmgr::{TxEvent, TxManager, TxManagerConfig},
 };
 
 /// At most this many frames wait in the transaction manager's queue before the batcher stops
@@ -130,6 +130,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
                 min_balance: config.min_balance,
                 min_tip: config.min_tip,
                 max_pending: config.max_pending_txs,
+                da: config.da,
             },
             metrics.clone(),
         );
@@ -280,11 +281,11 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
                 .latest_block_batched
                 .store(block.number, std::sync::atomic::Ordering::Relaxed);
             for channel in closed {
-                self.submit(channel, &mut report);
+                self.submit(channel, &mut report)?;
             }
         }
         if let Some(channel) = self.channels.check_duration(l1_head)? {
-            self.submit(channel, &mut report);
+            self.submit(channel, &mut report)?;
         }
         let events = self.txmgr.tick().await?;
         let rewind = events.iter().find(|e| e.needs_rewind()).cloned();
@@ -342,15 +343,16 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
         })
     }
 
-    fn submit(&mut self, channel: ClosedChannel, report: &mut StepReport) {
+    fn submit(&mut self, channel: ClosedChannel, report: &mut StepReport) -> Result<()> {
         info!(target: "batcher", channel = %channel.id, frames = channel.frames.len(),
             first_block = channel.first_block, last_block = channel.last_block,
             reason = ?channel.reason, "channel closed");
         Metrics::add(&self.metrics.channels_closed, 1);
         for frame in &channel.frames {
-            self.txmgr.enqueue(FrameTx::new(frame, channel.last_block));
+            self.txmgr.enqueue_frame(frame, channel.last_block)?;
         }
         report.channels_closed.push(channel);
+        Ok(())
     }
 
     fn rewind(&mut self, reason: RewindReason, report: &mut StepReport) {

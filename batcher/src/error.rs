@@ -22,9 +22,6 @@ pub enum BatcherError {
         /// The address the rollup config names.
         expected: Address,
     },
-    /// A data-availability mode that is not implemented.
-    #[error("data availability {0:?} is not supported yet: use calldata")]
-    UnsupportedDa(&'static str),
     /// An L1 request failed (unreachable node, bad answer).
     #[error("L1: {0}")]
     L1(String),

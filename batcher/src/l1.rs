@@ -83,6 +83,8 @@ pub trait L1Chain: Send + Sync {
     fn balance(&self, address: Address) -> impl Future<Output = Result<U256>> + Send;
     /// The tip L1 suggests (`eth_maxPriorityFeePerGas`).
     fn suggested_tip(&self) -> impl Future<Output = Result<u128>> + Send;
+    /// The blob base fee of the next block (`eth_blobBaseFee`).
+    fn blob_base_fee(&self) -> impl Future<Output = Result<u128>> + Send;
     /// Sends a signed transaction.
     fn send_raw(
         &self,
@@ -185,6 +187,10 @@ impl L1Chain for RpcL1 {
             self.provider.get_max_priority_fee_per_gas(),
         )
         .await
+    }
+
+    async fn blob_base_fee(&self) -> Result<u128> {
+        Self::request("eth_blobBaseFee", self.provider.get_blob_base_fee()).await
     }
 
     async fn send_raw(&self, raw: Bytes) -> Result<std::result::Result<(), SendError>> {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod blob_tx;
 pub mod channel;
 pub mod config;
 pub mod driver;

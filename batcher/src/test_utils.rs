@@ -26,6 +26,7 @@ pub(crate) struct FakeL1State {
     pub chain: Vec<B256>,
     pub base_fee: u128,
     pub tip: u128,
+    pub blob_base_fee: u128,
     pub balance: U256,
     /// Nonce of the account after the mined blocks.
     pub latest_nonce: u64,
@@ -52,6 +53,7 @@ impl FakeL1 {
                 chain: vec![keccak256([0u8])],
                 base_fee: 1_000_000_000,
                 tip: 1_000_000_000,
+                blob_base_fee: 1,
                 balance: U256::from(10u128.pow(20)),
                 latest_nonce: 0,
                 pool: HashMap::new(),
@@ -164,6 +166,10 @@ impl L1Chain for FakeL1 {
         Ok(self.with(|s| s.tip))
     }
 
+    async fn blob_base_fee(&self) -> Result<u128> {
+        Ok(self.with(|s| s.blob_base_fee))
+    }
+
     async fn send_raw(&self, raw: Bytes) -> Result<std::result::Result<(), SendError>> {
         let tx = TxEnvelope::decode_2718(&mut raw.as_ref())
             .map_err(|e| BatcherError::L1(format!("fake L1 cannot decode: {e}")))?;
@@ -175,7 +181,9 @@ impl L1Chain for FakeL1 {
             if nonce < s.latest_nonce {
                 return Err(SendError::NonceTooLow("nonce too low".into()));
             }
-            let cost = U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas());
+            let blob_gas = tx.blob_gas_used().unwrap_or_default();
+            let cost = U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas())
+                + U256::from(blob_gas) * U256::from(tx.max_fee_per_blob_gas().unwrap_or_default());
             if cost > s.balance {
                 return Err(SendError::InsufficientFunds(
                     "insufficient funds for gas * price + value".into(),
@@ -185,10 +193,21 @@ impl L1Chain for FakeL1 {
                 if old.tx_hash() == tx.tx_hash() {
                     return Err(SendError::AlreadyKnown);
                 }
-                let enough = |new: u128, old: u128| new * 100 >= old * 110;
+                // Geth: +10% on both fees in the legacy pool, +100% on all three (the blob fee
+                // too) in the blob pool, which a non-blob transaction cannot enter.
+                let blob = old.is_eip4844();
+                if blob != tx.is_eip4844() {
+                    return Err(SendError::Other("address already reserved".into()));
+                }
+                let bump = if blob { 200 } else { 110 };
+                let enough = |new: u128, old: u128| new * 100 >= old * bump;
                 let old_tip = old.max_priority_fee_per_gas().unwrap_or_default();
                 let new_tip = tx.max_priority_fee_per_gas().unwrap_or_default();
-                if !enough(tx.max_fee_per_gas(), old.max_fee_per_gas()) || !enough(new_tip, old_tip)
+                let old_blob = old.max_fee_per_blob_gas().unwrap_or_default();
+                let new_blob = tx.max_fee_per_blob_gas().unwrap_or_default();
+                if !enough(tx.max_fee_per_gas(), old.max_fee_per_gas())
+                    || !enough(new_tip, old_tip)
+                    || !enough(new_blob, old_blob)
                 {
                     return Err(SendError::Underpriced(
                         "replacement transaction underpriced".into(),

@@ -1,5 +1,5 @@
-//! The L1 transaction manager: sends each frame as `0x00 ++ frame` calldata to the batch inbox,
-//! one transaction per frame, with consecutive nonces so that frames land in order; bumps the
+//! The L1 transaction manager: sends each frame's batcher-tx data (`0x00 ++ frame`) to the batch
+//! inbox, as calldata or in one blob ([`crate::blob_tx`]), one transaction per frame, with consecutive nonces so that frames land in order; bumps the
 //! fees of a transaction not mined in time; counts a frame as posted once its block is deep
 //! enough; notices when L1 reorgs a block holding an unconfirmed frame; and stops sending while
 //! the account's balance is below the minimum.
@@ -8,8 +8,9 @@
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, utils::format_ether};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -18,7 +19,7 @@ use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
 use crate::{
-    BatcherError, Metrics, Result,
+    BatcherError, DataAvailability, Metrics, Result, blob_tx,
     l1::{Inclusion, L1Chain, L1Head, SendError},
 };
 
@@ -49,33 +50,57 @@ pub struct TxManagerConfig {
     pub min_tip: u128,
     /// Most transactions sent and not yet included at once.
     pub max_pending: usize,
+    /// Calldata or blob transactions.
+    pub da: DataAvailability,
 }
 
-/// EIP-1559 fees of a transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// EIP-1559 fees of a transaction, and its blob fee cap when it carries blobs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Fees {
     /// `max_fee_per_gas`.
     pub max_fee: u128,
     /// `max_priority_fee_per_gas`.
     pub tip: u128,
+    /// `max_fee_per_blob_gas`; 0 for a calldata transaction.
+    pub blob_fee: u128,
 }
 
 impl Fees {
-    /// Fees for a new transaction: the tip, and room for the base fee to double.
-    pub fn for_market(base_fee: u128, tip: u128) -> Self {
+    /// Fees for a new transaction: the tip, and room for the base fee to double. With a blob
+    /// base fee (a blob transaction), room for it to double too.
+    pub fn for_market(base_fee: u128, tip: u128, blob_base_fee: Option<u128>) -> Self {
         Self {
             max_fee: base_fee.saturating_mul(2).saturating_add(tip),
             tip,
+            blob_fee: blob_base_fee.map_or(0, |fee| fee.saturating_mul(2).max(1)),
         }
     }
 
-    /// Fees for a replacement: at least 10% more on both (geth's replacement rule, rounded up
-    /// and never less than +1 wei), and at least what the market asks now.
+    /// Fees for a replacement, and at least what the market asks now.
+    ///
+    /// A calldata transaction pays at least 10% more on both fees (geth's legacy-pool rule,
+    /// rounded up and never less than +1 wei). A blob transaction pays at least twice every fee,
+    /// the blob fee included: geth's blob pool takes a replacement only at +100% on all three.
     pub fn bumped(self, market: Self) -> Self {
-        let plus_10 = |v: u128| v.saturating_add(v.div_ceil(10).max(1));
-        let tip = plus_10(self.tip).max(market.tip);
-        let max_fee = plus_10(self.max_fee).max(market.max_fee).max(tip);
-        Self { max_fee, tip }
+        let bump = |v: u128| {
+            if self.blob_fee > 0 {
+                v.saturating_mul(2).max(1)
+            } else {
+                v.saturating_add(v.div_ceil(10).max(1))
+            }
+        };
+        let tip = bump(self.tip).max(market.tip);
+        let max_fee = bump(self.max_fee).max(market.max_fee).max(tip);
+        let blob_fee = if self.blob_fee > 0 {
+            bump(self.blob_fee).max(market.blob_fee)
+        } else {
+            0
+        };
+        Self {
+            max_fee,
+            tip,
+            blob_fee,
+        }
     }
 }
 
@@ -90,12 +115,15 @@ pub struct FrameTx {
     pub is_last: bool,
     /// The last L2 block of its channel (for logs).
     pub last_block: u64,
-    /// The calldata: `0x00 ++ frame`.
+    /// The batcher-tx data: `0x00 ++ frame` (the calldata, or the blob's contents).
     pub calldata: Bytes,
+    /// For a blob transaction: the blob carrying `calldata`, with its KZG commitment and
+    /// proofs (computed once, reused by fee bumps).
+    pub sidecar: Option<Arc<BlobTransactionSidecarVariant>>,
 }
 
 impl FrameTx {
-    /// The transaction data for `frame`.
+    /// The transaction data for `frame`, as calldata.
     pub fn new(frame: &Frame, last_block: u64) -> Self {
         Self {
             channel: frame.id,
@@ -103,11 +131,23 @@ impl FrameTx {
             is_last: frame.is_last,
             last_block,
             calldata: batcher_tx_data([frame]).into(),
+            sidecar: None,
         }
     }
 
-    /// Gas limit of a transaction carrying this calldata to an account without code.
+    /// The transaction data for `frame`, in one blob. Fails if the frame does not fit a blob.
+    pub fn new_blob(frame: &Frame, last_block: u64) -> Result<Self> {
+        let mut tx = Self::new(frame, last_block);
+        tx.sidecar = Some(blob_tx::sidecar_for(&tx.calldata)?);
+        Ok(tx)
+    }
+
+    /// Gas limit of the transaction: a blob transaction's data is not calldata, so it takes
+    /// the intrinsic gas only; calldata to an account without code adds its byte costs.
     pub fn gas_limit(&self) -> u64 {
+        if self.sidecar.is_some() {
+            return TX_BASE_GAS;
+        }
         let zeros = self.calldata.iter().filter(|b| **b == 0).count() as u64;
         let nonzeros = self.calldata.len() as u64 - zeros;
         TX_BASE_GAS + zeros * ZERO_BYTE_GAS + nonzeros * NONZERO_BYTE_GAS
@@ -227,6 +267,17 @@ impl<L1: L1Chain> TxManager<L1> {
         self.queue.push_back(frame);
     }
 
+    /// Queues `frame` of a channel ending at L2 block `last_block`, as calldata or in a blob
+    /// as configured.
+    pub fn enqueue_frame(&mut self, frame: &Frame, last_block: u64) -> Result<()> {
+        let tx = match self.config.da {
+            DataAvailability::Calldata => FrameTx::new(frame, last_block),
+            DataAvailability::Blobs => FrameTx::new_blob(frame, last_block)?,
+        };
+        self.enqueue(tx);
+        Ok(())
+    }
+
     /// Frames queued and not sent yet.
     pub fn queued(&self) -> usize {
         self.queue.len()
@@ -266,7 +317,24 @@ impl<L1: L1Chain> TxManager<L1> {
         let fees = Fees {
             max_fee: market.max_fee.saturating_mul(factor),
             tip: market.tip.saturating_mul(factor),
+            blob_fee: market.blob_fee.saturating_mul(factor),
         };
+        if self.config.da == DataAvailability::Blobs {
+            // Geth keeps blob and other transactions of an account apart: only a blob
+            // transaction replaces a blob transaction. An empty blob to itself does.
+            let sidecar = blob_tx::sidecar_for(&[])?;
+            let tx = self.blob_tx(nonce, fees, self.address());
+            let (raw, hash) = blob_tx::sign_blob_tx(&self.signer, tx, &sidecar)?;
+            return Ok(match self.l1.send_raw(raw).await? {
+                Ok(()) | Err(SendError::AlreadyKnown) => {
+                    warn!(target: "batcher", nonce, max_fee = fees.max_fee, tip = fees.tip,
+                        blob_fee = fees.blob_fee, %hash,
+                        "replacing a stuck batcher transaction with an empty blob transaction");
+                    Ok(hash)
+                }
+                Err(err) => Err(err),
+            });
+        }
         let tx = TxEip1559 {
             chain_id: self.config.chain_id,
             nonce,
@@ -459,7 +527,8 @@ impl<L1: L1Chain> TxManager<L1> {
             match result {
                 Ok(()) | Err(SendError::AlreadyKnown) => {
                     warn!(target: "batcher", nonce, old_max_fee = sent.fees.max_fee,
-                        max_fee = fees.max_fee, tip = fees.tip, "frame not mined in time: resent with higher fees");
+                        max_fee = fees.max_fee, tip = fees.tip, blob_fee = fees.blob_fee,
+                        "frame not mined in time: resent with higher fees");
                     sent.fees = fees;
                     sent.hashes.push(hash);
                     sent.last_sent = now;
@@ -555,10 +624,36 @@ impl<L1: L1Chain> TxManager<L1> {
 
     async fn market_fees(&self, head: &L1Head) -> Result<Fees> {
         let tip = self.l1.suggested_tip().await?.max(self.config.min_tip);
-        Ok(Fees::for_market(head.base_fee, tip))
+        let blob_base_fee = match self.config.da {
+            DataAvailability::Blobs => Some(self.l1.blob_base_fee().await?),
+            DataAvailability::Calldata => None,
+        };
+        Ok(Fees::for_market(head.base_fee, tip, blob_base_fee))
+    }
+
+    /// A type-3 transaction from the batcher to `to`, without its blob hashes (filled when
+    /// signed with its sidecar).
+    fn blob_tx(&self, nonce: u64, fees: Fees, to: Address) -> TxEip4844 {
+        TxEip4844 {
+            chain_id: self.config.chain_id,
+            nonce,
+            gas_limit: TX_BASE_GAS,
+            max_fee_per_gas: fees.max_fee,
+            max_priority_fee_per_gas: fees.tip,
+            to,
+            value: U256::ZERO,
+            access_list: Default::default(),
+            blob_versioned_hashes: Vec::new(),
+            max_fee_per_blob_gas: fees.blob_fee.max(1),
+            input: Bytes::new(),
+        }
     }
 
     fn sign(&self, frame: &FrameTx, nonce: u64, fees: Fees) -> Result<(Bytes, B256)> {
+        if let Some(sidecar) = &frame.sidecar {
+            let tx = self.blob_tx(nonce, fees, self.config.inbox);
+            return blob_tx::sign_blob_tx(&self.signer, tx, sidecar);
+        }
         self.sign_tx(TxEip1559 {
             chain_id: self.config.chain_id,
             nonce,

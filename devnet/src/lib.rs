@@ -136,6 +136,10 @@ impl Devnet {
             setup.genesis_path.display().to_string(),
             "--l1.rpc-url".into(),
             l1_url.clone(),
+            // anvil serves the beacon API on its RPC port: blob batches derive too, should the
+            // batcher be switched to `--da blobs`.
+            "--l1.beacon".into(),
+            l1_url.clone(),
             "--sequencer".into(),
             "--l1.confirmations".into(),
             "0".into(),
@@ -194,6 +198,8 @@ impl Devnet {
             follower_port.to_string(),
             "--rollup.sequencer-http".into(),
             l2_url.clone(),
+            "--l1.beacon".into(),
+            l1_url.clone(),
         ]);
         let follower = Supervised::spawn(
             "follower",

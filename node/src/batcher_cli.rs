@@ -15,7 +15,8 @@ use crate::{NodeError, Result};
 pub enum Da {
     /// Calldata of transactions to the batch inbox.
     Calldata,
-    /// EIP-4844 blobs (not supported yet: refused at start).
+    /// EIP-4844 blobs: one frame per blob, one blob per type-3 transaction. Followers need
+    /// `--l1.beacon` to read them.
     Blobs,
 }
 
@@ -41,9 +42,10 @@ pub struct BatcherArgs {
     /// A file holding the batcher's private key (hex).
     #[arg(long = "private-key-file", conflicts_with = "private_key")]
     pub private_key_file: Option<PathBuf>,
-    /// Largest frame, bytes; one frame per L1 transaction.
-    #[arg(long = "max-frame-size", default_value_t = sprout_batcher::config::DEFAULT_MAX_FRAME_SIZE)]
-    pub max_frame_size: usize,
+    /// Largest frame, bytes; one frame per L1 transaction. Default: 120000 for calldata,
+    /// 130043 (a full blob) for blobs.
+    #[arg(long = "max-frame-size")]
+    pub max_frame_size: Option<usize>,
     /// Frames a channel aims at before it is closed.
     #[arg(long = "target-frames", default_value_t = 1)]
     pub target_frames: usize,
@@ -112,7 +114,10 @@ impl BatcherArgs {
             rollup,
             self.signer()?,
         );
-        config.max_frame_size = self.max_frame_size;
+        config.max_frame_size = self.max_frame_size.unwrap_or(match self.da {
+            Da::Calldata => sprout_batcher::config::DEFAULT_MAX_FRAME_SIZE,
+            Da::Blobs => sprout_batcher::config::MAX_BLOB_FRAME_SIZE,
+        });
         config.target_frames_per_channel = self.target_frames;
         config.max_channel_duration = self.max_channel_duration;
         config.confirmations = self.confirmations;

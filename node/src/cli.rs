@@ -146,6 +146,10 @@ pub struct NodeArgs {
     /// L1 JSON-RPC endpoint (HTTP).
     #[arg(long = "l1.rpc-url", env = "SPROUT_L1_RPC_URL")]
     pub l1_rpc_url: Option<String>,
+    /// L1 beacon-API endpoint (HTTP), where derivation reads the batcher's blobs. Needed once
+    /// the batcher posts blobs (`sprout batcher --da blobs`); for anvil, its RPC URL.
+    #[arg(long = "l1.beacon", env = "SPROUT_L1_BEACON", requires = "l1_rpc_url")]
+    pub l1_beacon: Option<String>,
     /// Build blocks (the rollup's sequencer). Without it, a rollup node follows: it derives
     /// every block from L1 data and builds none.
     #[arg(long)]
@@ -280,7 +284,8 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
     let storage = Storage::open(&datadir.join("db"))?;
     let chain = match (rollup, &args.l1_rpc_url) {
         (Some(rollup), Some(url)) => {
-            let l1 = L1Client::new(url, tokio::runtime::Handle::current())?;
+            let l1 = L1Client::new(url, tokio::runtime::Handle::current())?
+                .with_beacon(args.l1_beacon.as_deref())?;
             let l1_chain_id = l1.chain_id().await.map_err(|e| {
                 NodeError::Config(format!("cannot reach L1 at {url}: {e}; check --l1.rpc-url"))
             })?;

@@ -1,5 +1,6 @@
 //! The L1 client: L1 block references and headers for origin selection and the L1-info deposit,
-//! and the user deposits an L1 block holds. Over any Ethereum JSON-RPC endpoint.
+//! the user deposits an L1 block holds, and the batcher's data (calldata, or blobs read from the
+//! beacon API). Over any Ethereum JSON-RPC endpoint, and a beacon-API endpoint for blobs.
 
 use std::{
     future::{Future, IntoFuture},
@@ -17,6 +18,7 @@ use alloy_primitives::Bytes;
 use alloy_primitives::{Address, B256, U256};
 use sprout_protocol::{
     TxDeposit,
+    batch::decode_blob,
     deposit::{TRANSACTION_DEPOSITED_TOPIC, decode_deposit_log},
     derive::L1Provider,
     l1_info::L1BlockRef,
@@ -24,9 +26,12 @@ use sprout_protocol::{
 use sprout_sequencer::origin::L1Source;
 use tracing::warn;
 
-use crate::{NodeError, Result};
+use crate::{NodeError, Result, beacon::BeaconClient};
 
 pub use sprout_protocol::derive::L1Header;
+
+/// How often the "set --l1.beacon" error is logged while derivation waits on it.
+const NO_BEACON_LOG_EVERY: Duration = Duration::from_secs(30);
 
 /// How long one L1 request may take before L1 counts as unreachable.
 pub const L1_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
@@ -41,6 +46,18 @@ pub struct L1Client {
     handle: tokio::runtime::Handle,
     /// Until when requests fail fast after a failure.
     down_until: Arc<parking_lot::Mutex<Option<Instant>>>,
+    /// Where blobs are read (`--l1.beacon`).
+    beacon: Option<BeaconClient>,
+    /// When the missing `--l1.beacon` was last logged.
+    no_beacon_logged: Arc<parking_lot::Mutex<Option<Instant>>>,
+}
+
+/// One batcher transaction's data as the block holds it.
+enum BatcherTx {
+    /// A calldata transaction: its input.
+    Calldata(Bytes),
+    /// A blob transaction: its blobs' versioned hashes (its calldata is ignored).
+    Blobs(Vec<B256>),
 }
 
 impl L1Client {
@@ -54,7 +71,15 @@ impl L1Client {
             provider,
             handle,
             down_until: Arc::default(),
+            beacon: None,
+            no_beacon_logged: Arc::default(),
         })
+    }
+
+    /// Reads blobs from the beacon API at `url` (`--l1.beacon`; for anvil, its RPC URL).
+    pub fn with_beacon(mut self, url: Option<&str>) -> Result<Self> {
+        self.beacon = url.map(BeaconClient::new).transpose()?;
+        Ok(self)
     }
 
     /// The runtime blocking calls run on.
@@ -137,14 +162,19 @@ impl L1Client {
         }))
     }
 
-    /// The calldata of the transactions in `block` sent to `inbox` by `batcher`, in order.
-    /// Fails if L1 no longer has that block (it was reorged out).
+    /// The data of the transactions in `block` sent to `inbox` by `batcher`, in order: a
+    /// calldata transaction's input, and for a blob transaction (type 3) the decoded contents
+    /// of each of its blobs, read from the beacon API and checked against the transaction's
+    /// versioned hashes. A blob that does not decode is dropped with a warning, like garbage
+    /// calldata. Fails if L1 no longer has that block (it was reorged out), or if blobs are
+    /// needed and cannot be had (no `--l1.beacon`, or the beacon node lacks them).
     pub async fn batcher_data(
         &self,
         block: &L1BlockRef,
         inbox: Address,
         batcher: Address,
     ) -> Result<Vec<Bytes>> {
+        use alloy::consensus::Transaction as _;
         let full = self
             .request(
                 "eth_getBlockByHash",
@@ -160,17 +190,65 @@ impl L1Client {
                 "L1 returned a block without transaction bodies".into(),
             ));
         };
-        Ok(txs
+        let found: Vec<BatcherTx> = txs
             .iter()
-            .filter(|tx| {
-                use alloy::consensus::Transaction as _;
-                tx.inner.to() == Some(inbox) && tx.inner.signer() == batcher
+            .filter(|tx| tx.inner.to() == Some(inbox) && tx.inner.signer() == batcher)
+            .map(|tx| match tx.inner.blob_versioned_hashes() {
+                Some(hashes) => BatcherTx::Blobs(hashes.to_vec()),
+                None => BatcherTx::Calldata(tx.inner.input().clone()),
             })
-            .map(|tx| {
-                use alloy::consensus::Transaction as _;
-                tx.inner.input().clone()
+            .collect();
+        let hashes: Vec<B256> = found
+            .iter()
+            .flat_map(|tx| match tx {
+                BatcherTx::Blobs(hashes) => hashes.as_slice(),
+                BatcherTx::Calldata(_) => &[],
             })
-            .collect())
+            .copied()
+            .collect();
+        let mut blobs = if hashes.is_empty() {
+            Vec::new()
+        } else {
+            self.blobs(block, &hashes).await?
+        }
+        .into_iter()
+        .zip(hashes);
+        let mut data = Vec::with_capacity(found.len());
+        for tx in found {
+            match tx {
+                BatcherTx::Calldata(input) => data.push(input),
+                BatcherTx::Blobs(hashes) => {
+                    for (blob, hash) in blobs.by_ref().take(hashes.len()) {
+                        match decode_blob(&blob) {
+                            Ok(contents) => data.push(contents.into()),
+                            Err(err) => {
+                                warn!(target: "l1", l1 = block.number, blob = %hash, %err,
+                                    "ignoring a batcher blob that does not decode")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(data)
+    }
+
+    /// The blobs with versioned hashes `hashes` of `block`, from the beacon API.
+    async fn blobs(&self, block: &L1BlockRef, hashes: &[B256]) -> Result<Vec<Bytes>> {
+        let Some(beacon) = &self.beacon else {
+            let message = format!(
+                "L1 block {} holds batcher blob transactions, and blobs are read from a beacon \
+                 node: set --l1.beacon URL (a beacon-API endpoint; for anvil, its RPC URL)",
+                block.number
+            );
+            let mut logged = self.no_beacon_logged.lock();
+            if logged.is_none_or(|at| at.elapsed() >= NO_BEACON_LOG_EVERY) {
+                warn!(target: "l1", l1 = block.number, "{message}");
+                *logged = Some(Instant::now());
+            }
+            return Err(NodeError::L1(message));
+        };
+        beacon.blobs(block, hashes).await
     }
 
     /// The latest block.

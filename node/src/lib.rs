@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod batcher_cli;
+pub mod beacon;
 pub mod blocktest;
 pub mod chain;
 pub mod cli;

@@ -17,6 +17,7 @@ fn config() -> TxManagerConfig {
         min_balance: U256::from(10u128.pow(16)),
         min_tip: 1,
         max_pending: 4,
+        da: DataAvailability::Calldata,
     }
 }
 
@@ -48,38 +49,45 @@ fn bump_is_at_least_ten_percent_on_both_and_follows_the_market() {
     let old = Fees {
         max_fee: 100,
         tip: 1,
+        blob_fee: 0,
     };
     let low_market = Fees {
         max_fee: 50,
         tip: 1,
+        blob_fee: 0,
     };
     assert_eq!(
         old.bumped(low_market),
         Fees {
             max_fee: 110,
-            tip: 2
+            tip: 2,
+            blob_fee: 0,
         }
     );
     let high_market = Fees {
         max_fee: 500,
         tip: 30,
+        blob_fee: 0,
     };
     assert_eq!(
         old.bumped(high_market),
         Fees {
             max_fee: 500,
-            tip: 30
+            tip: 30,
+            blob_fee: 0,
         }
     );
     let odd = Fees {
         max_fee: 1_001,
         tip: 19,
+        blob_fee: 0,
     };
     assert_eq!(
         odd.bumped(low_market),
         Fees {
             max_fee: 1_102,
-            tip: 21
+            tip: 21,
+            blob_fee: 0,
         }
     );
 }
@@ -90,14 +98,50 @@ proptest! {
         max_fee in 0u128..u128::MAX / 1000, tip in 0u128..u128::MAX / 1000,
         market_fee in 0u128..u128::MAX / 1000, market_tip in 0u128..u128::MAX / 1000,
     ) {
-        let old = Fees { max_fee, tip };
-        let new = old.bumped(Fees { max_fee: market_fee, tip: market_tip });
+        let old = Fees { max_fee, tip, blob_fee: 0 };
+        let new = old.bumped(Fees { max_fee: market_fee, tip: market_tip, blob_fee: 0 });
         prop_assert!(new.max_fee * 100 >= old.max_fee * 110);
         prop_assert!(new.tip * 100 >= old.tip * 110);
         prop_assert!(new.max_fee > old.max_fee && new.tip > old.tip);
         prop_assert!(new.max_fee >= new.tip);
         prop_assert!(new.max_fee >= market_fee && new.tip >= market_tip);
     }
+}
+
+#[test]
+fn blob_bump_doubles_every_fee_and_follows_the_market() {
+    let old = Fees::for_market(10, 2, Some(3));
+    assert_eq!(
+        old,
+        Fees {
+            max_fee: 22,
+            tip: 2,
+            blob_fee: 6
+        }
+    );
+    assert_eq!(
+        old.bumped(old),
+        Fees {
+            max_fee: 44,
+            tip: 4,
+            blob_fee: 12
+        }
+    );
+    let market = Fees {
+        max_fee: 100,
+        tip: 1,
+        blob_fee: 50,
+    };
+    assert_eq!(
+        old.bumped(market),
+        Fees {
+            max_fee: 100,
+            tip: 4,
+            blob_fee: 50
+        }
+    );
+    // A calldata transaction has no blob fee, before and after a bump.
+    assert_eq!(Fees::for_market(10, 2, None).bumped(market).blob_fee, 0);
 }
 
 #[test]
@@ -328,4 +372,95 @@ async fn nonce_taken_by_another_sender_loses_the_frame() {
     let events = txmgr.tick().await.expect("tick");
     assert!(matches!(&events[..], [TxEvent::Lost { nonce: 0, .. }]));
     assert!(events[0].needs_rewind());
+}
+
+fn blob_manager_config() -> TxManagerConfig {
+    TxManagerConfig {
+        da: DataAvailability::Blobs,
+        ..config()
+    }
+}
+
+fn blob_frame(number: u16, is_last: bool) -> (Frame, FrameTx) {
+    let frame = Frame {
+        id: ChannelId([9; 16]),
+        number,
+        data: vec![0xcd; 1000 + usize::from(number)],
+        is_last,
+    };
+    let tx = FrameTx::new_blob(&frame, 7).expect("fits a blob");
+    (frame, tx)
+}
+
+/// The blob contents of a type-3 transaction the fake L1 received.
+fn blob_data(tx: &TxEnvelope) -> Vec<u8> {
+    use alloy_consensus::TxEip4844Variant;
+    let TxEnvelope::Eip4844(signed) = tx else {
+        panic!("not a blob transaction: type {}", tx.tx_type());
+    };
+    let TxEip4844Variant::TxEip4844WithSidecar(with) = signed.tx() else {
+        panic!("blob transaction sent without its sidecar");
+    };
+    assert_eq!(with.sidecar.blobs().len(), 1);
+    sprout_protocol::batch::decode_blob(with.sidecar.blobs()[0].as_slice()).expect("OP blob")
+}
+
+#[tokio::test(start_paused = true)]
+async fn blob_frames_go_out_as_type_3_and_stuck_ones_are_resent_at_double_fees() {
+    let l1 = Arc::new(FakeL1::new());
+    l1.with(|s| s.blob_base_fee = 5);
+    let mut txmgr = TxManager::new(
+        l1.clone(),
+        PrivateKeySigner::random(),
+        blob_manager_config(),
+        Arc::new(Metrics::default()),
+    );
+    txmgr.sync_nonce().await.expect("nonce");
+    let (first, _) = blob_frame(0, false);
+    let (second, _) = blob_frame(1, true);
+    txmgr.enqueue_frame(&first, 7).expect("blob");
+    txmgr.enqueue_frame(&second, 7).expect("blob");
+    txmgr.tick().await.expect("tick");
+    let sent = l1.with(|s| s.sent.clone());
+    assert_eq!(sent.len(), 2);
+    for (tx, frame) in sent.iter().zip([&first, &second]) {
+        assert_eq!(tx.to(), Some(INBOX));
+        assert!(tx.input().is_empty(), "no calldata");
+        assert_eq!(tx.gas_limit(), 21_000);
+        assert_eq!(tx.max_fee_per_blob_gas(), Some(10), "blob base fee x2");
+        assert_eq!(blob_data(tx), batcher_tx_data([frame]));
+    }
+    // Not mined in time: the bump must pass the blob pool's +100% rule on all three fees,
+    // which the fake L1 enforces.
+    l1.with(|s| s.base_fee *= 10);
+    assert_eq!(l1.mine(), 0);
+    tokio::time::advance(Duration::from_secs(30)).await;
+    txmgr.tick().await.expect("tick");
+    let sent = l1.with(|s| s.sent.clone());
+    assert_eq!(sent.len(), 4, "both frames resent");
+    for (old, new) in [(&sent[0], &sent[2]), (&sent[1], &sent[3])] {
+        assert_eq!(old.nonce(), new.nonce());
+        assert_eq!(blob_data(old), blob_data(new));
+        assert_eq!(new.max_fee_per_blob_gas(), Some(20));
+        assert!(new.max_fee_per_gas() >= 2 * old.max_fee_per_gas());
+        assert!(new.max_priority_fee_per_gas() >= old.max_priority_fee_per_gas().map(|t| 2 * t));
+    }
+    assert_eq!(l1.mine(), 2);
+}
+
+#[tokio::test]
+async fn stuck_blob_nonce_is_cancelled_with_a_blob_transaction() {
+    let l1 = Arc::new(FakeL1::new());
+    let mut txmgr = TxManager::new(
+        l1.clone(),
+        PrivateKeySigner::random(),
+        blob_manager_config(),
+        Arc::new(Metrics::default()),
+    );
+    let hash = txmgr.cancel(0, 1).await.expect("L1").expect("sent");
+    let sent = l1.with(|s| s.sent.clone());
+    assert_eq!(*sent[0].tx_hash(), hash);
+    assert!(sent[0].is_eip4844(), "only a blob tx replaces a blob tx");
+    assert_eq!(sent[0].to(), Some(txmgr.address()));
+    assert!(blob_data(&sent[0]).is_empty());
 }

@@ -68,6 +68,7 @@ pub fn txmgr_config(confirmations: u64) -> TxManagerConfig {
         min_balance: U256::from(50_000_000_000_000_000u128),
         min_tip: 1_000_000_000,
         max_pending: 8,
+        da: sprout_batcher::DataAvailability::Calldata,
     }
 }
 

@@ -119,10 +119,14 @@ async fn run_refuses_a_wrong_l1_or_key_before_sending_anything() {
 
     let mut config = batcher_config(&node.url);
     config.da = sprout_batcher::DataAvailability::Blobs;
+    config.max_frame_size = sprout_batcher::config::MAX_BLOB_FRAME_SIZE + 1;
     let err = run(config, Arc::new(Metrics::default()), std::future::pending())
         .await
-        .expect_err("blobs");
-    assert!(err.to_string().contains("not supported yet"), "{err}");
+        .expect_err("frame too large for a blob");
+    assert!(
+        matches!(&err, BatcherError::Config(m) if m.contains("blob")),
+        "{err}"
+    );
 
     assert!(inbox_txs(&l1_provider, signer().address()).await.is_empty());
 }

@@ -268,3 +268,73 @@ async fn wait_for_receipt(node: &Anvil) {
     }
     panic!("anvil did not mine the frame");
 }
+
+#[tokio::test]
+async fn blob_frames_land_as_type_3_transactions_carrying_the_frames() {
+    use alloy::consensus::Transaction as _;
+    use sprout_protocol::batch::{batcher_tx_data, decode_blob};
+
+    let node = Anvil::start().await;
+    let l1 = provider(&node.url);
+    let l1_client = Arc::new(RpcL1::new(node.url.as_str()).expect("l1"));
+    let mut config = txmgr_config(1);
+    config.da = sprout_batcher::DataAvailability::Blobs;
+    let mut txmgr = TxManager::new(l1_client, signer(), config, Arc::new(Metrics::default()));
+    txmgr.sync_nonce().await.expect("nonce");
+    let frames: Vec<Frame> = (0..2)
+        .map(|number| Frame {
+            id: ChannelId([8; 16]),
+            number,
+            data: vec![0x5a + number as u8; 100_000],
+            is_last: number == 1,
+        })
+        .collect();
+    for frame in &frames {
+        txmgr.enqueue_frame(frame, 1).expect("fits a blob");
+    }
+    let mut confirmed = 0;
+    for _ in 0..20 {
+        for event in txmgr.tick().await.expect("tick") {
+            assert!(matches!(event, TxEvent::Confirmed { .. }), "{event:?}");
+            confirmed += 1;
+        }
+        if confirmed == 2 {
+            break;
+        }
+        anvil(&l1, "anvil_mine", (1u64,)).await;
+    }
+    assert_eq!(confirmed, 2);
+    let landed = inbox_txs(&l1, signer().address()).await;
+    assert_eq!(landed.len(), 2);
+    assert!(
+        landed.iter().all(|(_, data)| data.is_empty()),
+        "no calldata"
+    );
+    // anvil serves each blob: the blob decodes to the frame's batcher-tx data.
+    for (frame, (block_number, _)) in frames.iter().zip(&landed) {
+        let block = l1
+            .get_block_by_number((*block_number).into())
+            .full()
+            .await
+            .expect("block")
+            .expect("exists");
+        let tx = block
+            .transactions
+            .into_transactions()
+            .find(|tx| {
+                tx.inner.to() == Some(crate::harness::INBOX)
+                    && tx.inner.nonce() == u64::from(frame.number)
+            })
+            .expect("inbox tx");
+        let versioned = tx.blob_versioned_hashes().expect("type 3");
+        assert_eq!(versioned.len(), 1);
+        let blob: alloy_primitives::Bytes = l1
+            .raw_request("anvil_getBlobByHash".into(), (versioned[0],))
+            .await
+            .expect("anvil serves the blob");
+        assert_eq!(
+            decode_blob(&blob).expect("OP encoding"),
+            batcher_tx_data([frame])
+        );
+    }
+}

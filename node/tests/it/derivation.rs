@@ -522,3 +522,53 @@ async fn an_l1_reorg_of_batches_and_a_deposit_is_followed_by_everyone() {
     wait_safe(&net.node, head, Duration::from_secs(60));
     same_chain(&net.node, &follower, safe);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blobs_mode_followers_derive_the_sequencers_chain_from_blob_batches() {
+    use alloy::{consensus::Transaction as _, providers::Provider};
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let _batcher = net.batcher_with(&["--da", "blobs"]);
+    let follower = net.follower_with("follower", &[]);
+    // Without --l1.beacon a node cannot read the blobs: it stays at genesis, and says why.
+    let blind = net.node_on("blind", &[]);
+    load(&net, 30);
+    std::thread::sleep(Duration::from_secs(3));
+    let head = net.node.block_number();
+    assert!(head >= 30, "only {head} blocks");
+    let safe = wait_safe(&follower, head, Duration::from_secs(120));
+    wait_safe(&net.node, head, Duration::from_secs(60));
+    same_chain(&net.node, &follower, safe);
+    let status = blind.call("optimism_syncStatus", json!([]));
+    assert_eq!(status["safe_l2"]["number"], 0, "derived without blobs?");
+    // Every batcher transaction on L1 is a blob transaction without calldata.
+    let batcher = crate::rollup::batcher_key().address();
+    let l1_head = net.l1.get_block_number().await.expect("head");
+    let mut blob_txs = 0;
+    for number in 0..=l1_head {
+        let block = net
+            .l1
+            .get_block_by_number(number.into())
+            .full()
+            .await
+            .expect("rpc")
+            .expect("block");
+        for tx in block.transactions.into_transactions() {
+            if tx.inner.to() != Some(net.addresses.batch_inbox) || tx.inner.signer() != batcher {
+                continue;
+            }
+            assert!(
+                tx.inner.is_eip4844(),
+                "batcher tx {} is not a blob tx",
+                tx.inner.tx_hash()
+            );
+            assert!(tx.inner.input().is_empty(), "calldata in a blob tx");
+            assert_eq!(tx.inner.blob_versioned_hashes().map(<[_]>::len), Some(1));
+            blob_txs += 1;
+        }
+    }
+    assert!(blob_txs > 0, "no blob batches on L1");
+}

@@ -203,6 +203,9 @@ impl RollupNet {
             rollup_path.display().to_string(),
             "--l1.rpc-url".into(),
             anvil.url.to_string(),
+            // anvil serves the beacon API on its RPC port; only blob batches need it.
+            "--l1.beacon".into(),
+            anvil.url.to_string(),
             "--sequencer".into(),
             "--l1.confirmations".into(),
             "0".into(),
@@ -251,6 +254,19 @@ impl RollupNet {
         )
     }
 
+    /// Like [`follower`](Self::follower), reading blobs from anvil's beacon API
+    /// (`--l1.beacon`) and with `extra` flags.
+    pub fn follower_with(&self, name: &str, extra: &[&str]) -> Node {
+        let mut args = vec![
+            "--rollup.sequencer-http".to_string(),
+            self.node.url.clone(),
+            "--l1.beacon".into(),
+            self.l1_url(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        self.node_on(name, &args)
+    }
+
     /// Starts a `sprout node` of this rollup on datadir `name` with `extra` flags.
     pub fn node_on(&self, name: &str, extra: &[String]) -> Node {
         let mut args = vec![
@@ -267,6 +283,11 @@ impl RollupNet {
 
     /// Starts `sprout batcher` for this rollup (small channels, one confirmation, fast polls).
     pub fn batcher(&self) -> Batcher {
+        self.batcher_with(&[])
+    }
+
+    /// Like [`batcher`](Self::batcher), with `extra` flags (`--da blobs`).
+    pub fn batcher_with(&self, extra: &[&str]) -> Batcher {
         let key = batcher_key();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
             .args([
@@ -286,6 +307,7 @@ impl RollupNet {
                 "--resubmit-timeout",
                 "5",
             ])
+            .args(extra)
             .env(
                 "SPROUT_BATCHER_KEY",
                 format!("{}", B256::from_slice(&key.to_bytes()[..])),

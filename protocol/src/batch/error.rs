@@ -39,6 +39,32 @@ pub enum BatchError {
         byte: u8,
     },
 
+    // --- blobs (see `blob.rs`) ---
+    /// A blob that is not 131,072 bytes.
+    #[error("blob has {len} bytes, not 131072")]
+    BlobSize {
+        /// Its length.
+        len: usize,
+    },
+    /// The blob encoding version (byte 1) is not 0.
+    #[error("unknown blob encoding version {0}")]
+    UnknownBlobVersion(u8),
+    /// The blob declares, or the batcher tried to encode, more data than a blob holds.
+    #[error("blob data length {len} exceeds the maximum 130044")]
+    BlobDataTooLarge {
+        /// The declared or given length.
+        len: usize,
+    },
+    /// A field element's first byte uses one of the top 2 bits, which the encoding leaves clear.
+    #[error("blob field element {element} has a high bit set")]
+    BlobFieldElementHighBits {
+        /// Index of the field element.
+        element: usize,
+    },
+    /// A byte past the blob's declared data is not zero.
+    #[error("blob has non-zero bytes past its data")]
+    BlobTrailingData,
+
     // --- channels ---
     /// The channel has no bytes.
     #[error("channel is empty")]

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! batcher tx calldata = 0x00 ++ frame ++ frame ++ ...                      (frame.rs)
+//!            or a blob = OP blob encoding of (0x00 ++ frame ++ ...)         (blob.rs)
 //! frame   = channel_id(16) ++ frame_number(u16 BE) ++ len(u32 BE) ++ data ++ is_last(0|1)
 //! channel = concatenated frame data of frames 0..=last of one channel id  (assembler.rs)
 //!         = zlib(items) | 0x01 ++ brotli(items)                           (compression.rs)
@@ -24,6 +25,7 @@
 //! [`BatchError::SpanBatchNotSupported`].
 
 mod assembler;
+mod blob;
 #[cfg(feature = "std")]
 mod channel_out;
 mod compression;
@@ -38,6 +40,10 @@ mod tests;
 use core::fmt;
 
 pub use assembler::{ChannelAssembler, FrameOutcome, ReadyChannel, prune_frames};
+pub use blob::{
+    BLOB_ENCODING_VERSION, BLOB_SIZE, FIELD_ELEMENTS_PER_BLOB, MAX_BLOB_DATA_SIZE, decode_blob,
+    encode_blob,
+};
 #[cfg(feature = "std")]
 pub use channel_out::{ChannelOut, DEFAULT_BROTLI_QUALITY, DEFAULT_BROTLI_WINDOW_BITS};
 #[cfg(feature = "std")]

@@ -86,8 +86,11 @@ pub trait L1Provider {
     /// The canonical L1 header at `number`, or `None` if L1 has no such block yet.
     fn header_by_number(&mut self, number: u64) -> Result<Option<L1Header>, Self::Error>;
 
-    /// The calldata of the transactions of `block` sent to `inbox` by `batcher`, in block
-    /// order. Transactions from anyone else are not batcher data.
+    /// The batcher data of the transactions of `block` sent to `inbox` by `batcher`, in block
+    /// order: a calldata transaction's input; for a blob transaction (type 3), the decoded
+    /// contents ([`crate::batch::decode_blob`]) of each of its blobs in order, each checked
+    /// against the transaction's versioned hashes (a blob that does not decode is left out).
+    /// Transactions from anyone else are not batcher data.
     fn batcher_data(
         &mut self,
         block: &L1BlockRef,
