@@ -84,7 +84,9 @@ impl Anvil {
 }
 
 impl Anvil {
-    /// The process id, to pause (SIGSTOP) or resume (SIGCONT) it.
+    /// The process id, to pause (SIGSTOP) or resume (SIGCONT) it. Used by the node's tests,
+    /// which include this file; the contracts' own tests do not pause anvil.
+    #[allow(dead_code)]
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
