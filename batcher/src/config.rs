@@ -43,7 +43,8 @@ pub struct BatcherConfig {
     pub l2_rpc_url: String,
     /// The rollup: batch inbox address, the batcher address, L1 chain id, channel timeout.
     pub rollup: RollupConfig,
-    /// The batcher key; its address must be `rollup.genesis.system_config.batcher_addr`.
+    /// The batcher key; its address must be the SystemConfig's current batcher (checked on L1
+    /// at start; the rollup's genesis batcher if the SystemConfig cannot be read).
     pub signer: PrivateKeySigner,
     /// Largest encoded frame, bytes (default 120,000; in blobs mode at most
     /// [`MAX_BLOB_FRAME_SIZE`], which is the sensible value there). One frame per L1
@@ -105,11 +106,6 @@ impl BatcherConfig {
         self.rollup
             .validate()
             .map_err(|e| BatcherError::Config(e.to_string()))?;
-        let key = self.signer.address();
-        let expected = self.rollup.genesis.system_config.batcher_addr;
-        if key != expected {
-            return Err(BatcherError::WrongBatcherKey { key, expected });
-        }
         let (max, da) = match self.da {
             DataAvailability::Calldata => (MAX_CALLDATA_FRAME_SIZE.min(MAX_FRAME_LEN), "calldata"),
             DataAvailability::Blobs => (MAX_BLOB_FRAME_SIZE, "a blob"),
@@ -201,16 +197,6 @@ mod tests {
         assert_eq!(config.target_channel_size(), 120_000 - FRAME_OVERHEAD);
         assert_eq!(config.min_balance, U256::from(5u128 * 10u128.pow(16)));
         assert_eq!(config.da, DataAvailability::Calldata);
-    }
-
-    #[test]
-    fn key_that_is_not_the_rollups_batcher_is_refused() {
-        let mut config = config();
-        let expected = config.rollup.genesis.system_config.batcher_addr;
-        config.signer = PrivateKeySigner::random();
-        let err = config.validate().expect_err("wrong key");
-        assert!(matches!(err, BatcherError::WrongBatcherKey { expected: e, .. } if e == expected));
-        assert!(err.to_string().contains("batcherAddr"), "{err}");
     }
 
     #[test]

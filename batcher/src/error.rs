@@ -14,12 +14,13 @@ pub enum BatcherError {
     /// The batcher key is not the rollup's batcher: derivation would ignore every frame.
     #[error(
         "the batcher key's address {key} is not the rollup's batcher {expected} \
-         (genesis.system_config.batcherAddr): use the key of {expected} or fix rollup.json"
+         (the SystemConfig's batcherHash, else genesis.system_config.batcherAddr): use the key \
+         of {expected}, or have the SystemConfig owner call setBatcherHash"
     )]
     WrongBatcherKey {
         /// Address of the configured key.
         key: Address,
-        /// The address the rollup config names.
+        /// The batcher the SystemConfig names (or the rollup config's genesis batcher).
         expected: Address,
     },
     /// An L1 request failed (unreachable node, bad answer).

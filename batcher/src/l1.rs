@@ -111,6 +111,26 @@ impl RpcL1 {
         })
     }
 
+    /// The batcher the SystemConfig at `system_config` names now (`batcherHash()`), or `None`
+    /// if no SystemConfig answers there.
+    pub async fn current_batcher(&self, system_config: Address) -> Result<Option<Address>> {
+        let selector = alloy_primitives::keccak256("batcherHash()");
+        let call = alloy::rpc::types::TransactionRequest::default()
+            .to(system_config)
+            .input(Bytes::copy_from_slice(&selector[..4]).into());
+        let out = Self::request(
+            "eth_call(batcherHash)",
+            std::future::IntoFuture::into_future(self.provider.call(call)),
+        )
+        .await;
+        Ok(match out {
+            Ok(word) if word.len() == 32 && word[..12].iter().all(|b| *b == 0) => {
+                Some(Address::from_slice(&word[12..]))
+            }
+            _ => None,
+        })
+    }
+
     async fn request<T, E: std::fmt::Display>(
         what: &str,
         fut: impl Future<Output = std::result::Result<T, E>>,

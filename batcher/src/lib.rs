@@ -47,6 +47,16 @@ pub async fn run(
             config.rollup.l1_chain_id
         )));
     }
+    // The key must be the batcher the SystemConfig names now (it may have been rotated since
+    // genesis); without a readable SystemConfig, the rollup's genesis batcher.
+    let key = config.signer.address();
+    let expected = l1
+        .current_batcher(config.rollup.l1_system_config_address)
+        .await?
+        .unwrap_or(config.rollup.genesis.system_config.batcher_addr);
+    if key != expected {
+        return Err(BatcherError::WrongBatcherKey { key, expected });
+    }
     let l2 = RpcL2Source::new(&config.l2_rpc_url)?;
     info!(target: "batcher", address = %config.signer.address(), inbox = %config.rollup.batch_inbox_address,
         max_frame_size = config.max_frame_size, "batcher starting");

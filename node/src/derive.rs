@@ -137,7 +137,7 @@ fn block_info(chain: &Chain, rollup: &RollupMode, number: u64) -> Result<L2Block
         &header,
         hash,
         first.as_ref(),
-        rollup.config.genesis.l1,
+        &rollup.config.genesis,
     )?)
 }
 
@@ -159,11 +159,21 @@ fn build_pipeline(chain: &Chain, rollup: &RollupMode) -> Result<Pipeline> {
         .saturating_sub(rollup.config.channel_timeout)
         .max(anchor);
     let cursor = l1_ref(rollup, start)?;
+    // The SystemConfig as of the cursor: genesis values plus every update after the anchor.
+    let mut l1_system = rollup.config.genesis.system_config;
+    for update in rollup.l1.handle().block_on(rollup.l1.config_updates_range(
+        anchor + 1,
+        start,
+        rollup.config.l1_system_config_address,
+    ))? {
+        l1_system.apply(&update);
+    }
     Ok(Pipeline::new(
         rollup.config.clone(),
         safe,
         cursor,
         derived_from,
+        l1_system,
     ))
 }
 

@@ -22,6 +22,7 @@ use sprout_protocol::{
     deposit::{TRANSACTION_DEPOSITED_TOPIC, decode_deposit_log},
     derive::L1Provider,
     l1_info::L1BlockRef,
+    system_config::{CONFIG_UPDATE_TOPIC, ConfigUpdate, decode_config_update_log},
 };
 use sprout_sequencer::origin::L1Source;
 use tracing::warn;
@@ -251,6 +252,46 @@ impl L1Client {
         beacon.blobs(block, hashes).await
     }
 
+    /// The `ConfigUpdate`s the SystemConfig at `system_config` emitted in block `block_hash`,
+    /// in log order. Malformed logs are skipped with a warning.
+    pub async fn config_updates(
+        &self,
+        block_hash: B256,
+        system_config: Address,
+    ) -> Result<Vec<ConfigUpdate>> {
+        self.updates_matching(Filter::new().at_block_hash(block_hash), system_config)
+            .await
+    }
+
+    /// The `ConfigUpdate`s of L1 blocks `from..=to`, in order (the SystemConfig as of `to`
+    /// is the genesis one with these applied, when `from` is the block after the anchor).
+    pub async fn config_updates_range(
+        &self,
+        from: u64,
+        to: u64,
+        system_config: Address,
+    ) -> Result<Vec<ConfigUpdate>> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        self.updates_matching(Filter::new().from_block(from).to_block(to), system_config)
+            .await
+    }
+
+    async fn updates_matching(
+        &self,
+        blocks: Filter,
+        system_config: Address,
+    ) -> Result<Vec<ConfigUpdate>> {
+        let filter = blocks
+            .address(system_config)
+            .event_signature(CONFIG_UPDATE_TOPIC);
+        let logs = self
+            .request("eth_getLogs", self.provider.get_logs(&filter))
+            .await?;
+        Ok(decode_updates(logs, system_config))
+    }
+
     /// The latest block.
     pub async fn head_ref(&self) -> Result<L1BlockRef> {
         let number = self
@@ -299,6 +340,23 @@ impl L1Source for L1Client {
     }
 }
 
+fn decode_updates(
+    mut logs: Vec<alloy::rpc::types::Log>,
+    system_config: Address,
+) -> Vec<ConfigUpdate> {
+    logs.sort_by_key(|log| (log.block_number, log.log_index));
+    let mut updates = Vec::with_capacity(logs.len());
+    for log in logs {
+        match decode_config_update_log(&log.inner, system_config) {
+            Ok(update) => updates.push(update),
+            Err(err) => {
+                warn!(target: "l1", block = ?log.block_number, log_index = ?log.log_index, %err, "skipping malformed ConfigUpdate log")
+            }
+        }
+    }
+    updates
+}
+
 /// The L1 client as derivation reads it: blocking calls, for a blocking thread.
 #[derive(Debug)]
 pub struct DerivationL1<'a>(pub &'a L1Client);
@@ -323,5 +381,15 @@ impl L1Provider for DerivationL1<'_> {
 
     fn deposits(&mut self, block: &L1BlockRef, portal: Address) -> Result<Vec<TxDeposit>> {
         self.0.handle.block_on(self.0.deposits(block.hash, portal))
+    }
+
+    fn config_updates(
+        &mut self,
+        block: &L1BlockRef,
+        system_config: Address,
+    ) -> Result<Vec<ConfigUpdate>> {
+        self.0
+            .handle
+            .block_on(self.0.config_updates(block.hash, system_config))
     }
 }

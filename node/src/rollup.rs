@@ -7,7 +7,7 @@ use sprout_protocol::{
     BlockEnvInputs, ChainConfig, RecoveredTx,
     executor::RollupFees,
     l1_info::{L1BlockInfo, L1BlockRef},
-    rollup::RollupConfig,
+    rollup::{GenesisSystemConfig, RollupConfig},
     tx::SproutTx,
 };
 use sprout_sequencer::origin::{OriginConfig, OriginError, OriginSelector};
@@ -110,7 +110,7 @@ impl RollupMode {
         storage: &Storage,
         header: &Header,
         hash: B256,
-    ) -> Result<(L1BlockRef, u64)> {
+    ) -> Result<(L1BlockRef, u64, GenesisSystemConfig)> {
         if header.number == 0 {
             let anchor = self.config.genesis.l1;
             let l1 = self.l1.clone();
@@ -125,7 +125,7 @@ impl RollupMode {
                     anchor.number, l1_header.block.hash, anchor.hash
                 )));
             }
-            return Ok((l1_header.block, 0));
+            return Ok((l1_header.block, 0, self.config.genesis.system_config));
         }
         let body = storage.body(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
         let first = body
@@ -145,6 +145,7 @@ impl RollupMode {
                 timestamp: info.timestamp,
             },
             info.sequence_number,
+            info.system_config(self.config.genesis.system_config.gas_limit),
         ))
     }
 
@@ -194,7 +195,8 @@ impl RollupMode {
         parent: &Header,
         parent_hash: B256,
     ) -> Result<BlockPlan> {
-        let (parent_origin, parent_seq) = self.origin_of(storage, parent, parent_hash)?;
+        let (parent_origin, parent_seq, parent_system) =
+            self.origin_of(storage, parent, parent_hash)?;
         let timestamp = parent.timestamp + self.config.block_time;
         let decision = self
             .selector
@@ -227,8 +229,18 @@ impl RollupMode {
         } else {
             parent_seq + 1
         };
-        let info =
-            L1BlockInfo::for_origin(&origin, sequence_number, &self.config.genesis.system_config);
+        // The parent's SystemConfig, plus the new epoch's own ConfigUpdates (as derivation).
+        let mut system = parent_system;
+        if decision.new_epoch {
+            for update in handle.block_on(
+                self.l1
+                    .config_updates(origin.block.hash, self.config.l1_system_config_address),
+            )? {
+                info!(target: "sequencer", epoch = origin.block.number, ?update, "SystemConfig update");
+                system.apply(&update);
+            }
+        }
+        let info = L1BlockInfo::for_origin(&origin, sequence_number, &system);
         let mut deposits = vec![SproutTx::Deposit(info.deposit()).recover()?];
         if decision.new_epoch {
             let user = handle.block_on(

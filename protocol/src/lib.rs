@@ -16,6 +16,7 @@ pub mod receipt;
 pub mod rollup;
 pub mod state;
 pub mod state_root;
+pub mod system_config;
 pub mod trie;
 pub mod tx;
 

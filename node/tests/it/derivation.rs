@@ -572,3 +572,85 @@ async fn blobs_mode_followers_derive_the_sequencers_chain_from_blob_batches() {
     }
     assert!(blob_txs > 0, "no blob batches on L1");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn systemconfig_updates_rotate_the_batcher_and_change_the_l1_fee_scalars() {
+    use alloy::{providers::Provider, sol_types::SolCall};
+    use sprout_contracts::SystemConfig;
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let follower = net.follower("follower");
+    let mut old = net.batcher();
+    load_more(&net, 4, 4);
+    wait_safe(&follower, net.node.block_number(), Duration::from_secs(60));
+
+    // The owner rotates the batcher to dev key 8 and sets new fee scalars.
+    let new_key = dev_signer(8);
+    let system_config = net.addresses.system_config;
+    let owner_call = |input: Vec<u8>| {
+        alloy::rpc::types::TransactionRequest::default()
+            .to(system_config)
+            .input(Bytes::from(input).into())
+    };
+    let rotate = SystemConfig::setBatcherHashCall {
+        _batcherHash: B256::left_padding_from(new_key.address().as_slice()),
+    };
+    assert!(net.l1_send(owner_call(rotate.abi_encode())).await.status());
+    let scalars = SystemConfig::setGasConfigEcotoneCall {
+        _basefeeScalar: 7,
+        _blobbasefeeScalar: 9,
+    };
+    let receipt = net.l1_send(owner_call(scalars.abi_encode())).await;
+    assert!(receipt.status());
+    let update_block = receipt.block_number.expect("block");
+
+    // The old key is refused now, before it sends anything, with what to do.
+    old.kill();
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["batcher", "--chain", &net.rollup_path.display().to_string()])
+        .args(["--l1.rpc-url", &net.l1_url(), "--l2.rpc-url", &net.node.url])
+        .env(
+            "SPROUT_BATCHER_KEY",
+            format!(
+                "{}",
+                B256::from_slice(&crate::rollup::batcher_key().to_bytes()[..])
+            ),
+        )
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("setBatcherHash"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // The new batcher's data counts; the chain goes on safe, on both nodes alike.
+    let _new = net.batcher_keyed(&new_key, &[]);
+    load_more(&net, 5, 6);
+    let head = net.node.block_number();
+    let safe = wait_safe(&follower, head, Duration::from_secs(90));
+    wait_safe(&net.node, head, Duration::from_secs(60));
+    same_chain(&net.node, &follower, safe);
+    // Blocks of epochs from the update on carry the new scalars (L1Block.baseFeeScalar()).
+    let l1_block = address!("0x4200000000000000000000000000000000000015");
+    let base_fee_scalar = follower.call(
+        "eth_call",
+        json!([{ "to": l1_block, "data": "0xc5985918" }, "safe"]),
+    );
+    assert_eq!(
+        U256::from_str_radix(
+            base_fee_scalar
+                .as_str()
+                .expect("word")
+                .trim_start_matches("0x"),
+            16
+        )
+        .expect("number"),
+        U256::from(7),
+        "update in L1 block {update_block}"
+    );
+    let _ = net.l1.get_block_number().await;
+}

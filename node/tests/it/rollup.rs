@@ -107,7 +107,9 @@ impl RollupNet {
             .wallet(EthereumWallet::from(signer))
             .connect_http(anvil.url.clone())
             .erased();
-        let deploy = L1DeployConfig::dev(operator);
+        let mut deploy = L1DeployConfig::dev(operator);
+        // The SystemConfig names the same batcher as the rollup config.
+        deploy.batcher = batcher_key().address();
         let addresses = deploy_l1(&l1, operator, deploy.clone())
             .await
             .expect("deploy");
@@ -288,7 +290,15 @@ impl RollupNet {
 
     /// Like [`batcher`](Self::batcher), with `extra` flags (`--da blobs`).
     pub fn batcher_with(&self, extra: &[&str]) -> Batcher {
-        let key = batcher_key();
+        self.batcher_keyed(&batcher_key(), extra)
+    }
+
+    /// A batcher with key `key`.
+    pub fn batcher_keyed(
+        &self,
+        key: &alloy::signers::local::PrivateKeySigner,
+        extra: &[&str],
+    ) -> Batcher {
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
             .args([
                 "batcher",

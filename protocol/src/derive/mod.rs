@@ -33,6 +33,12 @@
 //!   transactions, and the next epoch, if L1 has it, is not yet due (`timestamp <` its time);
 //! - no transaction is empty or a deposit.
 //!
+//! ## SystemConfig
+//!
+//! The batcher whose transactions count, and the fee scalars in the L1-info deposit, follow the
+//! SystemConfig's `ConfigUpdate` events ([`crate::system_config`]): an update in L1 block `N`
+//! applies to `N`'s own batcher data and to every L2 block whose origin is `N` or later.
+//!
 //! ## Forced (deposit-only) blocks
 //!
 //! Once the traversal reaches `S.origin + seq_window_size` with no valid batch for `next`, the
@@ -105,6 +111,14 @@ pub trait L1Provider {
         block: &L1BlockRef,
         portal: Address,
     ) -> Result<Vec<TxDeposit>, Self::Error>;
+
+    /// The `ConfigUpdate`s the SystemConfig at `system_config` emitted in `block`, in log
+    /// order; malformed logs left out.
+    fn config_updates(
+        &mut self,
+        block: &L1BlockRef,
+        system_config: Address,
+    ) -> Result<Vec<crate::system_config::ConfigUpdate>, Self::Error>;
 }
 
 /// Why derivation stopped, by what the driver must do about it.
@@ -134,6 +148,8 @@ pub struct L2BlockInfo {
     pub origin: BlockId,
     /// Its position in the epoch (0 for the first block).
     pub sequence_number: u64,
+    /// The SystemConfig values its L1-info deposit carries (batcher, fee scalars).
+    pub system: GenesisSystemConfig,
 }
 
 impl L2BlockInfo {
@@ -143,10 +159,10 @@ impl L2BlockInfo {
         header: &Header,
         hash: B256,
         first_tx: Option<&SproutTx>,
-        genesis_l1: BlockId,
+        genesis: &crate::rollup::RollupGenesis,
     ) -> crate::Result<Self> {
-        let (origin, sequence_number) = if header.number == 0 {
-            (genesis_l1, 0)
+        let (origin, sequence_number, system) = if header.number == 0 {
+            (genesis.l1, 0, genesis.system_config)
         } else {
             let Some(SproutTx::Deposit(deposit)) = first_tx else {
                 return Err(crate::ProtocolError::InvalidBlock(alloc::format!(
@@ -161,6 +177,7 @@ impl L2BlockInfo {
                     number: info.number,
                 },
                 info.sequence_number,
+                info.system_config(genesis.system_config.gas_limit),
             )
         };
         Ok(Self {
@@ -169,11 +186,22 @@ impl L2BlockInfo {
             timestamp: header.timestamp,
             origin,
             sequence_number,
+            system,
         })
     }
 }
 
 impl L1BlockInfo {
+    /// The SystemConfig values these L1-info values carry (the gas limit is not among them).
+    pub fn system_config(&self, gas_limit: u64) -> GenesisSystemConfig {
+        GenesisSystemConfig {
+            batcher_addr: Address::from_slice(&self.batcher_hash[12..]),
+            base_fee_scalar: self.base_fee_scalar,
+            blob_base_fee_scalar: self.blob_base_fee_scalar,
+            gas_limit,
+        }
+    }
+
     /// The L1-info values of an L2 block with origin `origin`, at `sequence_number` in the
     /// epoch, under the SystemConfig values `system`.
     pub fn for_origin(
@@ -278,6 +306,7 @@ impl PayloadAttributes {
                 number: self.origin.block.number,
             },
             sequence_number: self.l1_info.sequence_number,
+            system: self.l1_info.system_config(self.parent.system.gas_limit),
         }
     }
 }

@@ -7,7 +7,7 @@ use super::{DeriveError, L1Header, L1Provider, L2BlockInfo, PayloadAttributes};
 use crate::{
     batch::{ChannelAssembler, ChannelReader, MAX_RLP_BYTES_PER_CHANNEL, SingularBatch},
     l1_info::{L1BlockInfo, L1BlockRef},
-    rollup::RollupConfig,
+    rollup::{GenesisSystemConfig, RollupConfig},
 };
 
 /// What one call to [`Pipeline::step`] did.
@@ -64,6 +64,8 @@ pub struct Pipeline {
     safe: L2BlockInfo,
     /// The last L1 block read.
     cursor: L1BlockRef,
+    /// The SystemConfig as of `cursor` (its batcher is the one whose data counts).
+    l1_system: GenesisSystemConfig,
     /// No forced block is made while the cursor is below this: after a reset, the pipeline
     /// first re-reads the L1 blocks the safe head was derived with.
     replay_until: u64,
@@ -83,17 +85,22 @@ impl Pipeline {
     /// restart or reset: `cursor` is `channel_timeout` L1 blocks before the block `safe` was
     /// derived from (so every channel still open then is read again), and `replay_until` that
     /// block's number.
+    ///
+    /// `l1_system` is the SystemConfig as of `cursor`: the genesis values plus every update
+    /// up to and including that L1 block.
     pub fn new(
         config: RollupConfig,
         safe: L2BlockInfo,
         cursor: L1BlockRef,
         replay_until: u64,
+        l1_system: GenesisSystemConfig,
     ) -> Self {
         let assembler = ChannelAssembler::from_rollup_config(&config);
         Self {
             config,
             safe,
             cursor,
+            l1_system,
             replay_until,
             assembler,
             batches: VecDeque::new(),
@@ -171,7 +178,14 @@ impl Pipeline {
                 header.block.parent_hash, self.cursor.hash
             )));
         }
-        let batcher = self.config.genesis.system_config.batcher_addr;
+        let updates = l1
+            .config_updates(&header.block, self.config.l1_system_config_address)
+            .map_err(temporary)?;
+        for update in &updates {
+            debug!(target: "derive", l1 = number, ?update, "SystemConfig update");
+            self.l1_system.apply(update);
+        }
+        let batcher = self.l1_system.batcher_addr;
         let data = l1
             .batcher_data(&header.block, self.config.batch_inbox_address, batcher)
             .map_err(temporary)?;
@@ -315,8 +329,17 @@ impl Pipeline {
         } else {
             self.safe.sequence_number + 1
         };
-        let l1_info =
-            L1BlockInfo::for_origin(&origin, sequence_number, &self.config.genesis.system_config);
+        // The SystemConfig of the parent, plus the new epoch's own updates.
+        let mut system = self.safe.system;
+        if new_epoch {
+            for update in l1
+                .config_updates(&origin.block, self.config.l1_system_config_address)
+                .map_err(temporary)?
+            {
+                system.apply(&update);
+            }
+        }
+        let l1_info = L1BlockInfo::for_origin(&origin, sequence_number, &system);
         let mut deposits = Vec::with_capacity(1);
         deposits.push(l1_info.deposit());
         if new_epoch {

@@ -13,6 +13,7 @@ use crate::{
 const INBOX: Address = address!("0xff00000000000000000000000000000000000901");
 const BATCHER: Address = address!("0x00000000000000000000000000000000000ba7c4");
 const PORTAL: Address = address!("0x000000000000000000000000000000000000d0d0");
+const SYSTEM_CONFIG: Address = address!("0x0000000000000000000000000000000000005c5c");
 const L1_START: u64 = 100;
 const L1_TIME: u64 = 12;
 
@@ -21,6 +22,7 @@ struct L1Block {
     /// (from, to, calldata)
     txs: Vec<(Address, Address, Bytes)>,
     deposits: Vec<TxDeposit>,
+    updates: Vec<crate::system_config::ConfigUpdate>,
 }
 
 /// A hand-made L1: block `i` at `L1_START + L1_TIME * i`.
@@ -56,6 +58,7 @@ impl TestL1 {
                 },
                 txs: Vec::new(),
                 deposits: Vec::new(),
+                updates: Vec::new(),
             });
         }
         Self {
@@ -77,13 +80,18 @@ impl TestL1 {
 
     /// Posts `batches` as one channel in one batcher transaction of L1 block `at`.
     fn post(&mut self, at: u64, id: u8, batches: &[SingularBatch]) {
+        self.post_from(BATCHER, at, id, batches);
+    }
+
+    /// [`TestL1::post`] from `from`.
+    fn post_from(&mut self, from: Address, at: u64, id: u8, batches: &[SingularBatch]) {
         let mut channel = ChannelOut::new(ChannelId([id; 16]));
         for batch in batches {
             channel.add_batch(batch).expect("add");
         }
         let frames = channel.into_frames(100_000).expect("frames");
         let data = batcher_tx_data(frames.iter());
-        self.block(at).txs.push((BATCHER, INBOX, data.into()));
+        self.block(at).txs.push((from, INBOX, data.into()));
     }
 }
 
@@ -120,6 +128,15 @@ impl L1Provider for TestL1 {
         assert_eq!(portal, PORTAL);
         Ok(self.blocks[block.number as usize].deposits.clone())
     }
+
+    fn config_updates(
+        &mut self,
+        block: &L1BlockRef,
+        system_config: Address,
+    ) -> Result<Vec<crate::system_config::ConfigUpdate>, Self::Error> {
+        assert_eq!(system_config, SYSTEM_CONFIG);
+        Ok(self.blocks[block.number as usize].updates.clone())
+    }
 }
 
 fn config(seq_window_size: u64, max_sequencer_drift: u64) -> RollupConfig {
@@ -149,7 +166,7 @@ fn config(seq_window_size: u64, max_sequencer_drift: u64) -> RollupConfig {
         l2_chain_id: 901,
         batch_inbox_address: INBOX,
         deposit_contract_address: PORTAL,
-        l1_system_config_address: Address::ZERO,
+        l1_system_config_address: SYSTEM_CONFIG,
         l2_output_oracle_address: Address::ZERO,
     }
 }
@@ -161,6 +178,7 @@ fn genesis(config: &RollupConfig) -> L2BlockInfo {
         timestamp: config.genesis.l2_time,
         origin: config.genesis.l1,
         sequence_number: 0,
+        system: config.genesis.system_config,
     }
 }
 
@@ -210,6 +228,7 @@ fn sequence(l1: &TestL1, config: &RollupConfig, count: u64) -> Vec<SingularBatch
             } else {
                 0
             },
+            system: parent.system,
         };
         out.push(batch);
     }
@@ -256,6 +275,7 @@ fn new_pipeline(config: &RollupConfig, l1: &TestL1) -> Pipeline {
         genesis(config),
         l1.blocks[0].header.block,
         0,
+        config.genesis.system_config,
     )
 }
 
@@ -464,7 +484,40 @@ fn a_restarted_pipeline_replays_without_forcing_early() {
     let hash3 = block_hash(all[2].parent.hash, all[2].timestamp, &all[2].transactions);
     let safe = all[2].block_info(hash3);
     let start = l1.blocks[0].header.block;
-    let mut restarted = Pipeline::new(config.clone(), safe, start, 6);
+    let mut restarted = Pipeline::new(config.clone(), safe, start, 6, config.genesis.system_config);
     let again = derive_all(&mut restarted, &mut l1, 7);
     assert_eq!(again, all[3..].to_vec());
+}
+
+#[test]
+fn systemconfig_updates_move_the_batcher_and_the_l1_info_scalars() {
+    use crate::system_config::ConfigUpdate;
+    let config = config(100, 600);
+    let mut l1 = TestL1::new(8);
+    let batches = sequence(&l1, &config, 8);
+    let new_batcher = Address::repeat_byte(0xb2);
+    // At L1 block 2 the batcher changes, and at block 1 the fee scalars.
+    l1.block(1).updates.push(ConfigUpdate::GasConfig {
+        base_fee_scalar: 7,
+        blob_base_fee_scalar: 9,
+    });
+    l1.block(2).updates.push(ConfigUpdate::Batcher(new_batcher));
+    // The old batcher's channel in block 2 no longer counts; the new one's does.
+    l1.post(2, 1, &batches);
+    l1.post_from(new_batcher, 3, 2, &batches);
+    let mut pipeline = new_pipeline(&config, &l1);
+    let derived = derive_all(&mut pipeline, &mut l1, 7);
+    assert_eq!(derived.len(), 8);
+    assert!(derived.iter().all(|a| a.derived_from.number == 3));
+    // Epoch 0 (blocks 1-5) keeps the genesis values; epoch 1 (block 6 on) takes block 1's
+    // scalars, and the batcher as of block 1 (the genesis one).
+    assert_eq!(derived[4].l1_info.base_fee_scalar, 1368);
+    assert_eq!(derived[5].l1_info.base_fee_scalar, 7);
+    assert_eq!(derived[5].l1_info.blob_base_fee_scalar, 9);
+    assert_eq!(derived[7].l1_info.base_fee_scalar, 7);
+    assert_eq!(
+        derived[5].l1_info.batcher_hash,
+        B256::left_padding_from(BATCHER.as_slice())
+    );
+    assert_eq!(pipeline.safe().system.base_fee_scalar, 7);
 }
