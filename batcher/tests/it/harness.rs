@@ -89,12 +89,16 @@ pub async fn inbox_txs(provider: &DynProvider, from: Address) -> Vec<(u64, Bytes
     let head = provider.get_block_number().await.expect("head");
     let mut out = Vec::new();
     for number in 0..=head {
-        let block = provider
+        // An `anvil_reorg` racing this scan can take the tip away for a moment: stop there, the
+        // next scan reads the new blocks.
+        let Some(block) = provider
             .get_block_by_number(BlockNumberOrTag::Number(number))
             .full()
             .await
             .expect("block")
-            .expect("block exists");
+        else {
+            break;
+        };
         for tx in block.transactions.txns() {
             if tx.to() == Some(INBOX) && tx.from() == from {
                 out.push((number, tx.input().clone()));
