@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     harness::{Node, dev_signer, quantity, sign_1559},
-    rollup::{NetParams, ONE_ETH, RollupNet, balance},
+    rollupnet::{NetParams, ONE_ETH, RollupNet, balance},
 };
 
 /// Waits until `node`'s safe head reaches `number`; returns the safe head's number.
@@ -178,7 +178,7 @@ async fn post_hostile_data(net: &RollupNet) {
     use sprout_protocol::batch::{ChannelId, ChannelOut, SingularBatch, batcher_tx_data};
     let inbox = net.addresses.batch_inbox;
     let batcher = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(crate::rollup::batcher_key()))
+        .wallet(EthereumWallet::from(crate::rollupnet::batcher_key()))
         .connect_http(net.l1_url().parse().expect("url"));
     for garbage in [
         vec![0u8, 1, 2, 3],
@@ -314,7 +314,7 @@ async fn posted_batches(net: &RollupNet) -> Vec<u64> {
     let rollup: sprout_protocol::rollup::RollupConfig =
         serde_json::from_slice(&std::fs::read(&net.rollup_path).expect("rollup.json"))
             .expect("rollup config");
-    let batcher = crate::rollup::batcher_key().address();
+    let batcher = crate::rollupnet::batcher_key().address();
     let mut assembler = ChannelAssembler::from_rollup_config(&rollup);
     let mut out = Vec::new();
     let head = net.l1.get_block_number().await.expect("head");
@@ -545,7 +545,7 @@ async fn blobs_mode_followers_derive_the_sequencers_chain_from_blob_batches() {
     let status = blind.call("optimism_syncStatus", json!([]));
     assert_eq!(status["safe_l2"]["number"], 0, "derived without blobs?");
     // Every batcher transaction on L1 is a blob transaction without calldata.
-    let batcher = crate::rollup::batcher_key().address();
+    let batcher = crate::rollupnet::batcher_key().address();
     let l1_head = net.l1.get_block_number().await.expect("head");
     let mut blob_txs = 0;
     for number in 0..=l1_head {
@@ -616,7 +616,7 @@ async fn systemconfig_updates_rotate_the_batcher_and_change_the_l1_fee_scalars()
             "SPROUT_BATCHER_KEY",
             format!(
                 "{}",
-                B256::from_slice(&crate::rollup::batcher_key().to_bytes()[..])
+                B256::from_slice(&crate::rollupnet::batcher_key().to_bytes()[..])
             ),
         )
         .output()

@@ -12,6 +12,7 @@ mod harness;
 mod l1;
 mod pool_errors;
 mod rollup;
+mod rollupnet;
 mod rpc;
 mod tools;
 mod vm;
