@@ -1,7 +1,7 @@
 # Sprout: the two commands are `make up` and `make test`.
 
 CARGO ?= cargo
-TESTDATA ?= ../shared/testdata/ethereum-tests/BlockchainTests
+TESTDATA ?= testdata/ethereum-tests/BlockchainTests
 NPM_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NPM_BIN):$(PATH)
 
