@@ -14,13 +14,17 @@ use alloy_primitives::B256;
 use sprout_protocol::batch::ChannelId;
 use tracing::{info, warn};
 
+use sprout_txmgr::{L1Chain, TxManager, TxManagerConfig};
+
 use crate::{
-    BatcherConfig, Metrics, Result,
+    BatcherConfig, DataAvailability, FrameTag, Metrics, Result,
     channel::{ChannelBuilder, ChannelPolicy, ClosedChannel},
-    l1::L1Chain,
+    frame_tx::frame_tx,
     l2::L2Source,
-    txmgr::{TxEvent, TxManager, TxManagerConfig},
 };
+
+/// What the transaction manager reports about a frame.
+pub type TxEvent = sprout_txmgr::TxEvent<FrameTag>;
 
 /// At most this many frames wait in the transaction manager's queue before the batcher stops
 /// reading blocks.
@@ -92,7 +96,9 @@ pub struct StepReport {
 pub struct Batcher<L1, L2> {
     l1: Arc<L1>,
     l2: L2,
-    txmgr: TxManager<L1>,
+    txmgr: TxManager<L1, FrameTag>,
+    inbox: alloy_primitives::Address,
+    da: DataAvailability,
     channels: ChannelBuilder,
     metrics: Arc<Metrics>,
     phase: Phase,
@@ -123,16 +129,16 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             l1.clone(),
             config.signer.clone(),
             TxManagerConfig {
+                role: "batcher",
                 chain_id: config.rollup.l1_chain_id,
-                inbox: config.rollup.batch_inbox_address,
                 confirmations: config.confirmations,
                 resubmit_timeout: config.resubmit_timeout,
                 min_balance: config.min_balance,
                 min_tip: config.min_tip,
                 max_pending: config.max_pending_txs,
-                da: config.da,
+                blobs: config.da == DataAvailability::Blobs,
             },
-            metrics.clone(),
+            metrics.l1.clone(),
         );
         let channels = ChannelBuilder::new(ChannelPolicy {
             max_frame_size: config.max_frame_size,
@@ -143,6 +149,8 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             l1,
             l2,
             txmgr,
+            inbox: config.rollup.batch_inbox_address,
+            da: config.da,
             channels,
             metrics,
             phase: Phase::WaitingForPendingTxs,
@@ -168,7 +176,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
     }
 
     /// The transaction manager.
-    pub fn txmgr(&self) -> &TxManager<L1> {
+    pub fn txmgr(&self) -> &TxManager<L1, FrameTag> {
         &self.txmgr
     }
 
@@ -305,9 +313,13 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
     fn track_channels(&mut self, events: &[TxEvent], l1_head: u64) -> Option<RewindReason> {
         for event in events {
             let TxEvent::Confirmed {
-                channel,
-                number,
-                is_last,
+                tag:
+                    FrameTag {
+                        channel,
+                        number,
+                        is_last,
+                        ..
+                    },
                 block_number,
                 ..
             } = *event
@@ -349,7 +361,8 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             reason = ?channel.reason, "channel closed");
         Metrics::add(&self.metrics.channels_closed, 1);
         for frame in &channel.frames {
-            self.txmgr.enqueue_frame(frame, channel.last_block)?;
+            self.txmgr
+                .enqueue(frame_tx(frame, channel.last_block, self.inbox, self.da)?);
         }
         report.channels_closed.push(channel);
         Ok(())
@@ -641,7 +654,7 @@ mod tests {
         assert!(matches!(
             &report.tx_events[..],
             [TxEvent::Confirmed {
-                number: 0,
+                tag: FrameTag { number: 0, .. },
                 block_number: 2,
                 ..
             }]
@@ -677,11 +690,15 @@ mod tests {
         let report = batcher.step().await.expect("step");
         assert!(matches!(
             &report.tx_events[..],
-            [TxEvent::Confirmed { number: 0, .. }]
+            [TxEvent::Confirmed {
+                tag: FrameTag { number: 0, .. },
+                ..
+            }]
         ));
         assert_eq!(
             batcher
                 .metrics
+                .l1
                 .txs_confirmed
                 .load(std::sync::atomic::Ordering::Relaxed),
             1

@@ -1,6 +1,6 @@
 //! The crate's one error type, by cause.
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::Address;
 
 /// The crate's result type.
 pub type Result<T, E = BatcherError> = std::result::Result<T, E>;
@@ -23,9 +23,9 @@ pub enum BatcherError {
         /// The batcher the SystemConfig names (or the rollup config's genesis batcher).
         expected: Address,
     },
-    /// An L1 request failed (unreachable node, bad answer).
-    #[error("L1: {0}")]
-    L1(String),
+    /// An L1 request or the L1 transaction manager failed.
+    #[error(transparent)]
+    L1(#[from] sprout_txmgr::TxMgrError),
     /// An L2 (sequencer) request failed.
     #[error("L2: {0}")]
     L2(String),
@@ -40,25 +40,4 @@ pub enum BatcherError {
     /// Building a channel or cutting frames failed.
     #[error("channel: {0}")]
     Channel(#[from] sprout_protocol::batch::BatchError),
-    /// Signing a transaction failed.
-    #[error("signing: {0}")]
-    Signing(String),
-    /// L1 rejected a transaction for a reason the batcher cannot fix by itself.
-    #[error("L1 rejected batcher transaction with nonce {nonce}: {reason}")]
-    TxRejected {
-        /// Nonce of the transaction.
-        nonce: u64,
-        /// L1's error message.
-        reason: String,
-    },
-    /// The batcher account cannot pay for its transactions.
-    #[error("batcher account {address} has {balance} wei, below the minimum {min} wei")]
-    LowBalance {
-        /// The batcher account.
-        address: Address,
-        /// Its balance.
-        balance: U256,
-        /// The configured minimum.
-        min: U256,
-    },
 }

@@ -1,15 +1,13 @@
 #![doc = include_str!("../README.md")]
 
-pub mod blob_tx;
 pub mod channel;
 pub mod config;
 pub mod driver;
 pub mod error;
-pub mod l1;
+pub mod frame_tx;
 pub mod l2;
 pub mod metrics;
 pub mod raw_block;
-pub mod txmgr;
 
 #[cfg(test)]
 mod test_utils;
@@ -21,10 +19,11 @@ use tracing::{error, info, warn};
 pub use config::{BatcherConfig, DataAvailability};
 pub use driver::{Batcher, Phase, RewindReason, StepReport};
 pub use error::{BatcherError, Result};
-pub use l1::{L1Chain, RpcL1};
+pub use frame_tx::FrameTag;
 pub use l2::{L2Source, RpcL2Source, SyncStatus};
 pub use metrics::Metrics;
 pub use raw_block::{L2Block, decode_raw_block};
+pub use sprout_txmgr::{L1Chain, RpcL1};
 
 /// Runs the batcher until `shutdown` completes.
 ///
@@ -50,9 +49,8 @@ pub async fn run(
     // The key must be the batcher the SystemConfig names now (it may have been rotated since
     // genesis); without a readable SystemConfig, the rollup's genesis batcher.
     let key = config.signer.address();
-    let expected = l1
-        .current_batcher(config.rollup.l1_system_config_address)
-        .await?
+    let expected = current_batcher(&l1, config.rollup.l1_system_config_address)
+        .await
         .unwrap_or(config.rollup.genesis.system_config.batcher_addr);
     if key != expected {
         return Err(BatcherError::WrongBatcherKey { key, expected });
@@ -62,6 +60,21 @@ pub async fn run(
         max_frame_size = config.max_frame_size, "batcher starting");
     let batcher = Batcher::new(l1, l2, &config, metrics);
     run_batcher(batcher, config.poll_interval, shutdown).await
+}
+
+/// The batcher the SystemConfig at `system_config` names now (`batcherHash()`), or `None` if
+/// no SystemConfig answers there.
+async fn current_batcher(
+    l1: &RpcL1,
+    system_config: alloy_primitives::Address,
+) -> Option<alloy_primitives::Address> {
+    let selector = alloy_primitives::keccak256("batcherHash()");
+    let word = l1
+        .call(system_config, selector[..4].to_vec().into())
+        .await
+        .ok()?;
+    (word.len() == 32 && word[..12].iter().all(|b| *b == 0))
+        .then(|| alloy_primitives::Address::from_slice(&word[12..]))
 }
 
 /// Runs `batcher` (over any L1 and sequencer) a round every `poll_interval` until `shutdown`

@@ -16,7 +16,10 @@ use sprout_contracts::L1Addresses;
 use tracing::{info, warn};
 
 pub use error::{DevnetError, Result};
-pub use setup::{BATCHER_KEY_INDEX, DEV_MNEMONIC, batcher_signer, dev_signers};
+pub use setup::{
+    BATCHER_KEY_INDEX, DEV_MNEMONIC, PROPOSER_KEY_INDEX, batcher_signer, dev_signers,
+    proposer_signer,
+};
 
 use crate::child::Supervised;
 
@@ -78,6 +81,8 @@ pub struct DevnetInfo {
     pub follower: Layer,
     /// The batcher's L1 address.
     pub batcher: Address,
+    /// The proposer's L1 address (the L2OutputOracle's proposer).
+    pub proposer: Address,
     /// L1 contract addresses.
     pub contracts: L1Addresses,
     /// Accounts funded with 10,000 ETH on both layers.
@@ -97,6 +102,7 @@ pub struct Devnet {
     sequencer: Supervised,
     batcher: Supervised,
     follower: Supervised,
+    proposer: Supervised,
     /// What it serves.
     pub info: DevnetInfo,
 }
@@ -188,7 +194,7 @@ impl Devnet {
             config.follower_port
         };
         let mut args = vec!["node".to_string()];
-        args.extend(rollup);
+        args.extend(rollup.iter().cloned());
         args.extend([
             "--genesis".into(),
             setup.genesis_path.display().to_string(),
@@ -206,6 +212,23 @@ impl Devnet {
             &config.sprout_bin,
             &args,
             &config.datadir.join("logs/follower.log"),
+        )?;
+        // Proposes the sequencer's safe outputs once the follower agrees on them.
+        let mut args = vec!["proposer".to_string()];
+        args.extend(rollup);
+        args.extend([
+            "--l2.rpc-url".into(),
+            l2_url.clone(),
+            "--l2.verify-rpc-url".into(),
+            format!("http://127.0.0.1:{follower_port}"),
+            "--private-key-file".into(),
+            setup.proposer_key_path.display().to_string(),
+        ]);
+        let proposer = Supervised::spawn(
+            "proposer",
+            &config.sprout_bin,
+            &args,
+            &config.datadir.join("logs/proposer.log"),
         )?;
         info!(target: "devnet", seconds = seconds_to_first_l2_block, "devnet up");
         let info = DevnetInfo {
@@ -225,6 +248,7 @@ impl Devnet {
                 ws_url: format!("ws://127.0.0.1:{follower_port}"),
             },
             batcher: setup::batcher_signer()?.address(),
+            proposer: setup::proposer_signer()?.address(),
             contracts: setup.addresses,
             accounts: setup.accounts,
             datadir: config.datadir.clone(),
@@ -236,6 +260,7 @@ impl Devnet {
             sequencer,
             batcher,
             follower,
+            proposer,
             info,
         })
     }
@@ -258,6 +283,7 @@ impl Devnet {
                 &mut self.sequencer,
                 &mut self.batcher,
                 &mut self.follower,
+                &mut self.proposer,
             ] {
                 if let Some(status) = child.exited()? {
                     warn!(target: "devnet", role = child.name(), %status, backoff = ?backoff, "child exited; restarting");
@@ -268,6 +294,7 @@ impl Devnet {
             }
         }
         info!(target: "devnet", "stopping");
+        self.proposer.stop(Duration::from_secs(10));
         self.batcher.stop(Duration::from_secs(10));
         self.follower.stop(Duration::from_secs(10));
         self.sequencer.stop(Duration::from_secs(10));

@@ -15,7 +15,7 @@ use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English
 use serde::{Deserialize, Serialize};
 use sprout_contracts::{
     FeeVaultConfig, L1Addresses, L1DeployConfig, deploy_l1, predeploys,
-    predeploys::SEQUENCER_FEE_VAULT,
+    predeploys::SEQUENCER_FEE_VAULT, preinstalls,
 };
 use sprout_protocol::{
     ChainConfig, GenesisAccount, Hardfork,
@@ -37,13 +37,25 @@ const L2_GAS_LIMIT: u64 = 200_000_000;
 /// so that nobody else spends from it and its nonces never race.
 pub const BATCHER_KEY_INDEX: u32 = 10;
 
+/// Index of the proposer's key in [`DEV_MNEMONIC`], next to the batcher's.
+pub const PROPOSER_KEY_INDEX: u32 = 11;
+
 /// The devnet batcher's key.
 pub fn batcher_signer() -> Result<PrivateKeySigner> {
+    role_signer(BATCHER_KEY_INDEX, "batcher")
+}
+
+/// The devnet proposer's key: the L2OutputOracle's proposer.
+pub fn proposer_signer() -> Result<PrivateKeySigner> {
+    role_signer(PROPOSER_KEY_INDEX, "proposer")
+}
+
+fn role_signer(index: u32, role: &str) -> Result<PrivateKeySigner> {
     MnemonicBuilder::<English>::default()
         .phrase(DEV_MNEMONIC)
-        .index(BATCHER_KEY_INDEX)
+        .index(index)
         .and_then(|b| b.build())
-        .map_err(|e| DevnetError::NotReady(format!("batcher key: {e}")))
+        .map_err(|e| DevnetError::NotReady(format!("{role} key: {e}")))
 }
 
 /// What a devnet run starts from.
@@ -53,6 +65,8 @@ pub(crate) struct Setup {
     pub(crate) rollup_path: PathBuf,
     /// The batcher's private key (hex), in a file only the owner reads.
     pub(crate) batcher_key_path: PathBuf,
+    /// The proposer's private key (hex), likewise.
+    pub(crate) proposer_key_path: PathBuf,
     pub(crate) addresses: L1Addresses,
     pub(crate) accounts: Vec<DevAccount>,
     pub(crate) l2_chain_id: u64,
@@ -89,9 +103,9 @@ fn accounts(signers: &[PrivateKeySigner]) -> Vec<DevAccount> {
         .collect()
 }
 
-/// The devnet's L2 chain config: the dev accounts, the system contracts, the predeploys, and
-/// fees to the sequencer fee vault, starting now.
-fn l2_chain(signers: &[PrivateKeySigner], genesis_time: u64) -> ChainConfig {
+/// The devnet's L2 chain config: the dev accounts, the system contracts, the predeploys, the
+/// preinstalls, and fees to the sequencer fee vault, starting now.
+fn l2_chain(signers: &[PrivateKeySigner], genesis_time: u64) -> Result<ChainConfig> {
     let operator = signers[0].address();
     let balance = parse_ether("10000").unwrap_or(U256::ZERO);
     let mut alloc: std::collections::BTreeMap<_, _> = signers
@@ -121,7 +135,17 @@ fn l2_chain(signers: &[PrivateKeySigner], genesis_time: u64) -> ChainConfig {
             },
         );
     }
-    ChainConfig {
+    for preinstall in preinstalls(L2_CHAIN_ID)? {
+        alloc.insert(
+            preinstall.address,
+            GenesisAccount {
+                nonce: Some(1),
+                code: Some(preinstall.code),
+                ..Default::default()
+            },
+        );
+    }
+    Ok(ChainConfig {
         chain_id: L2_CHAIN_ID,
         hardfork: Hardfork::Prague,
         block_time: 1,
@@ -137,7 +161,26 @@ fn l2_chain(signers: &[PrivateKeySigner], genesis_time: u64) -> ChainConfig {
             extra_data: Default::default(),
             alloc,
         },
+    })
+}
+
+/// Installs the preinstalls on the devnet L1 (anvil), as they are on every public L1.
+async fn install_l1_preinstalls(l1: &impl Provider) -> Result<()> {
+    for preinstall in preinstalls(L1_CHAIN_ID)? {
+        let fail = |e: alloy::transports::TransportError| {
+            DevnetError::NotReady(format!("installing {} on L1: {e}", preinstall.name))
+        };
+        l1.raw_request::<_, ()>(
+            "anvil_setCode".into(),
+            (preinstall.address, preinstall.code.clone()),
+        )
+        .await
+        .map_err(fail)?;
+        l1.raw_request::<_, ()>("anvil_setNonce".into(), (preinstall.address, U256::from(1)))
+            .await
+            .map_err(fail)?;
     }
+    Ok(())
 }
 
 /// Prepares the datadir: resumes what is there, or creates a new devnet on the L1 at `l1_url`.
@@ -149,6 +192,12 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
     write_secret(
         &batcher_key_path,
         &format!("{}", B256::from_slice(&batcher.to_bytes()[..])),
+    )?;
+    let proposer_key_path = datadir.join("proposer.key");
+    let proposer = proposer_signer()?;
+    write_secret(
+        &proposer_key_path,
+        &format!("{}", B256::from_slice(&proposer.to_bytes()[..])),
     )?;
     let state_path = datadir.join("devnet.json");
     let signers = dev_signers(10)?;
@@ -177,6 +226,7 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
             genesis_path,
             rollup_path,
             batcher_key_path,
+            proposer_key_path,
             addresses: state.contracts,
             accounts: accounts(&signers),
             l2_chain_id: L2_CHAIN_ID,
@@ -187,17 +237,25 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
-    let chain = l2_chain(&signers, now);
+    let chain = l2_chain(&signers, now)?;
+    install_l1_preinstalls(&l1).await?;
     let genesis_hash = chain.genesis()?.header.hash_slow();
-    // The batcher pays for L1 data from its own key, funded here.
-    l1.raw_request::<_, ()>(
-        "anvil_setBalance".into(),
-        (batcher.address(), parse_ether("1000").unwrap_or(U256::ZERO)),
-    )
-    .await
-    .map_err(|e| DevnetError::NotReady(format!("funding the batcher: {e}")))?;
+    // The batcher and the proposer pay for their L1 transactions from their own keys, funded
+    // here.
+    for (role, address) in [
+        ("batcher", batcher.address()),
+        ("proposer", proposer.address()),
+    ] {
+        l1.raw_request::<_, ()>(
+            "anvil_setBalance".into(),
+            (address, parse_ether("1000").unwrap_or(U256::ZERO)),
+        )
+        .await
+        .map_err(|e| DevnetError::NotReady(format!("funding the {role}: {e}")))?;
+    }
     let mut deploy = L1DeployConfig::dev(operator);
     deploy.batcher = batcher.address();
+    deploy.proposer = proposer.address();
     deploy.l2_chain_id = L2_CHAIN_ID;
     deploy.l2_block_time = chain.block_time;
     deploy.genesis_l2_hash = genesis_hash;
@@ -254,6 +312,7 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         genesis_path,
         rollup_path,
         batcher_key_path,
+        proposer_key_path,
         addresses,
         accounts: accounts(&signers),
         l2_chain_id: L2_CHAIN_ID,

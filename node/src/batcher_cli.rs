@@ -3,12 +3,14 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use alloy_primitives::{U256, utils::parse_ether};
-use alloy_signer_local::PrivateKeySigner;
 use clap::{Args, ValueEnum};
 use sprout_batcher::{BatcherConfig, DataAvailability, Metrics};
 use tracing::info;
 
-use crate::{NodeError, Result};
+use crate::{
+    NodeError, Result,
+    role_args::{load_rollup, load_signer},
+};
 
 /// Where the batcher posts.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -73,46 +75,20 @@ pub struct BatcherArgs {
 }
 
 impl BatcherArgs {
-    fn signer(&self) -> Result<PrivateKeySigner> {
-        let hex = match (&self.private_key, &self.private_key_file) {
-            (Some(key), _) => key.trim().to_string(),
-            (None, Some(path)) => std::fs::read_to_string(path)
-                .map_err(|e| {
-                    NodeError::Config(format!("cannot read the key file {}: {e}", path.display()))
-                })?
-                .trim()
-                .to_string(),
-            (None, None) => {
-                return Err(NodeError::Config(
-                    "the batcher needs its key: --private-key-file FILE or SPROUT_BATCHER_KEY"
-                        .into(),
-                ));
-            }
-        };
-        hex.parse::<PrivateKeySigner>()
-            .map_err(|e| NodeError::Config(format!("the batcher key is not a private key: {e}")))
-    }
-
     fn config(&self) -> Result<BatcherConfig> {
-        let raw = std::fs::read(&self.chain).map_err(|e| {
-            NodeError::Config(format!(
-                "cannot read rollup config {}: {e}",
-                self.chain.display()
-            ))
-        })?;
-        let rollup = serde_json::from_slice(&raw).map_err(|e| {
-            NodeError::Config(format!(
-                "rollup config {} is invalid: {e}",
-                self.chain.display()
-            ))
-        })?;
+        let rollup = load_rollup(&self.chain)?;
         let min_balance: U256 = parse_ether(&self.min_balance)
             .map_err(|e| NodeError::Config(format!("--min-balance {:?}: {e}", self.min_balance)))?;
         let mut config = BatcherConfig::new(
             self.l1_rpc_url.clone(),
             self.l2_rpc_url.clone(),
             rollup,
-            self.signer()?,
+            load_signer(
+                self.private_key.as_deref(),
+                self.private_key_file.as_ref(),
+                "batcher",
+                "SPROUT_BATCHER_KEY",
+            )?,
         );
         config.max_frame_size = self.max_frame_size.unwrap_or(match self.da {
             Da::Calldata => sprout_batcher::config::DEFAULT_MAX_FRAME_SIZE,

@@ -26,12 +26,16 @@ pub enum Command {
     /// Run a node: a dev chain (`--dev`) or the chain of a config file (`--chain`).
     Node(NodeArgs),
     /// Run a local devnet: anvil L1, Sprout's L1 contracts, genesis, the sequencer, the
-    /// batcher and a follower.
+    /// batcher, the proposer and a follower.
     Up(UpArgs),
     /// Run the batcher: post the sequencer's blocks to L1.
     Batcher(crate::batcher_cli::BatcherArgs),
+    /// Run the proposer: post output roots of derived L2 blocks to the L2OutputOracle.
+    Proposer(crate::proposer_cli::ProposerArgs),
     /// Run a program in the fault-proof VM, or print the witness of one step.
     Vm(crate::vm_cli::VmArgs),
+    /// Move ETH between L1 and L2: deposit, withdraw, and a withdrawal's status, prove and finalize.
+    Bridge(crate::bridge_cli::BridgeArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.
     Blocktest(crate::blocktest::BlocktestArgs),
 }
@@ -101,6 +105,7 @@ pub async fn run_up(args: UpArgs) -> Result<()> {
             info.follower.rpc_url
         );
         println!("  batcher         {}", info.batcher);
+        println!("  proposer        {}", info.proposer);
         println!("  Portal          {}", info.contracts.portal);
         println!("  L2OutputOracle  {}", info.contracts.l2_output_oracle);
         println!("  SystemConfig    {}", info.contracts.system_config);

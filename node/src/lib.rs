@@ -3,6 +3,7 @@
 pub mod batcher_cli;
 pub mod beacon;
 pub mod blocktest;
+pub mod bridge_cli;
 pub mod chain;
 pub mod cli;
 pub mod derive;
@@ -11,6 +12,8 @@ pub mod error;
 pub mod l1;
 pub mod metrics;
 pub mod pool_tx;
+pub mod proposer_cli;
+pub mod role_args;
 pub mod rollup;
 pub mod rpc;
 pub mod storage;

@@ -35,6 +35,24 @@ fn main() -> std::process::ExitCode {
                 .map(|()| true),
             Err(err) => Err(err.into()),
         },
+        Command::Proposer(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt
+                .block_on(sprout_node::proposer_cli::run_proposer(args))
+                .map(|()| true),
+            Err(err) => Err(err.into()),
+        },
+        Command::Bridge(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt
+                .block_on(sprout_node::bridge_cli::run_bridge(args))
+                .map(|()| true),
+            Err(err) => Err(err.into()),
+        },
         Command::Blocktest(args) => sprout_node::blocktest::run(args),
         Command::Vm(args) => sprout_node::vm_cli::run(args),
     };

@@ -14,9 +14,9 @@ use alloy_signer_local::PrivateKeySigner;
 use sprout_batcher::{
     BatcherConfig, L2Block, L2Source, Result, SyncStatus,
     l2::{L1Ref, L2Ref},
-    txmgr::TxManagerConfig,
 };
 use sprout_protocol::rollup::{GenesisSystemConfig, RollupConfig, RollupGenesis};
+use sprout_txmgr::TxManagerConfig;
 
 /// anvil's first dev account.
 pub const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -61,14 +61,14 @@ pub fn batcher_config(url: &Url) -> BatcherConfig {
 
 pub fn txmgr_config(confirmations: u64) -> TxManagerConfig {
     TxManagerConfig {
+        role: "batcher",
         chain_id: 31337,
-        inbox: INBOX,
         confirmations,
         resubmit_timeout: std::time::Duration::from_millis(500),
         min_balance: U256::from(50_000_000_000_000_000u128),
         min_tip: 1_000_000_000,
         max_pending: 8,
-        da: sprout_batcher::DataAvailability::Calldata,
+        blobs: false,
     }
 }
 

@@ -48,9 +48,9 @@ async fn batches_in_the_inbox_decode_back_to_the_sequencers_blocks() {
     );
 
     let txs = inbox_txs(&l1_provider, signer().address()).await;
-    let sent = metrics.frames_sent.load(Ordering::Relaxed);
+    let sent = metrics.l1.txs_sent.load(Ordering::Relaxed);
     assert_eq!(txs.len() as u64, sent);
-    assert_eq!(metrics.txs_confirmed.load(Ordering::Relaxed), sent);
+    assert_eq!(metrics.l1.txs_confirmed.load(Ordering::Relaxed), sent);
     assert!(metrics.channels_closed.load(Ordering::Relaxed) >= 2);
     let mut assembler =
         ChannelAssembler::new(config.rollup.channel_timeout, MAX_RLP_BYTES_PER_CHANNEL);
@@ -85,7 +85,7 @@ async fn batches_in_the_inbox_decode_back_to_the_sequencers_blocks() {
         assert_eq!(batch.transactions, block.transactions);
     }
     assert_eq!(
-        metrics.l1_bytes_posted.load(Ordering::Relaxed),
+        metrics.l1.l1_bytes_posted.load(Ordering::Relaxed),
         txs.iter().map(|(_, d)| d.len() as u64).sum::<u64>()
     );
 }

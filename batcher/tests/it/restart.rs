@@ -152,7 +152,7 @@ async fn restart_resumes_from_the_derived_safe_head_without_posting_a_batch_twic
     let l1_watch = l1.clone();
     let stop = async move {
         loop {
-            if stop_metrics.txs_confirmed.load(Ordering::Relaxed) >= 3 {
+            if stop_metrics.l1.txs_confirmed.load(Ordering::Relaxed) >= 3 {
                 // Stop L1 mining at a moment some frames are pending, and the batcher with it.
                 pause.store(true, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(150)).await;
@@ -181,8 +181,8 @@ async fn restart_resumes_from_the_derived_safe_head_without_posting_a_batch_twic
     .await
     .expect("first batcher stopped with frames pending")
     .expect("first batcher");
-    let sent_by_first = metrics.frames_sent.load(Ordering::Relaxed);
-    let confirmed_by_first = metrics.txs_confirmed.load(Ordering::Relaxed);
+    let sent_by_first = metrics.l1.txs_sent.load(Ordering::Relaxed);
+    let confirmed_by_first = metrics.l1.txs_confirmed.load(Ordering::Relaxed);
     assert!(
         sent_by_first > confirmed_by_first,
         "stopped with frames in flight"
@@ -288,7 +288,7 @@ async fn l1_reorg_of_unconfirmed_frames_rewinds_and_every_block_still_lands_once
         paused.store(true, Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(120)).await;
         let mined = l1.get_transaction_count(address).await.expect("nonce");
-        let confirmed = metrics.txs_confirmed.load(Ordering::Relaxed);
+        let confirmed = metrics.l1.txs_confirmed.load(Ordering::Relaxed);
         let head = l1.get_block_number().await.expect("head");
         let last_two_hold_a_frame = inbox_txs(&l1, address)
             .await

@@ -1,24 +1,23 @@
-//! The L1 transaction manager against anvil: order, fee bumps, reorgs, low balance.
+//! The shared L1 transaction manager posting frames to anvil: order, fee bumps, reorgs, low
+//! balance, blobs.
 
 use std::{sync::Arc, sync::atomic::Ordering, time::Duration};
 
 use alloy::providers::Provider;
 use alloy_primitives::U256;
-use sprout_batcher::{
-    Metrics, RpcL1,
-    txmgr::{FrameTx, TxEvent, TxManager},
-};
+use sprout_batcher::{DataAvailability, FrameTag, Metrics, RpcL1, frame_tx::frame_tx};
 use sprout_protocol::batch::{ChannelId, Frame, parse_frames};
+use sprout_txmgr::{TxCandidate, TxEvent, TxManager};
 
 use crate::{
     anvil::Anvil,
-    harness::{anvil, inbox_txs, provider, signer, txmgr_config},
+    harness::{INBOX, anvil, inbox_txs, provider, signer, txmgr_config},
 };
 
-fn frames(n: u16) -> Vec<FrameTx> {
+fn frames(n: u16) -> Vec<TxCandidate<FrameTag>> {
     (0..n)
         .map(|number| {
-            FrameTx::new(
+            frame_tx(
                 &Frame {
                     id: ChannelId([7; 16]),
                     number,
@@ -26,15 +25,23 @@ fn frames(n: u16) -> Vec<FrameTx> {
                     is_last: number + 1 == n,
                 },
                 1,
+                INBOX,
+                DataAvailability::Calldata,
             )
+            .expect("frame tx")
         })
         .collect()
 }
 
-async fn manager(node: &Anvil, confirmations: u64) -> (TxManager<RpcL1>, Arc<Metrics>) {
+async fn manager(node: &Anvil, confirmations: u64) -> (TxManager<RpcL1, FrameTag>, Arc<Metrics>) {
     let l1 = Arc::new(RpcL1::new(node.url.as_str()).expect("l1"));
     let metrics = Arc::new(Metrics::default());
-    let mut txmgr = TxManager::new(l1, signer(), txmgr_config(confirmations), metrics.clone());
+    let mut txmgr = TxManager::new(
+        l1,
+        signer(),
+        txmgr_config(confirmations),
+        metrics.l1.clone(),
+    );
     txmgr.sync_nonce().await.expect("nonce");
     (txmgr, metrics)
 }
@@ -51,7 +58,11 @@ async fn frames_land_in_the_inbox_in_order() {
     for _ in 0..40 {
         for event in txmgr.tick().await.expect("tick") {
             match event {
-                TxEvent::Confirmed { number, nonce, .. } => confirmed.push((number, nonce)),
+                TxEvent::Confirmed {
+                    tag: FrameTag { number, .. },
+                    nonce,
+                    ..
+                } => confirmed.push((number, nonce)),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -71,7 +82,7 @@ async fn frames_land_in_the_inbox_in_order() {
         .map(|(_, data)| parse_frames(data).expect("frames")[0].number)
         .collect();
     assert_eq!(landed, (0..20).collect::<Vec<_>>());
-    assert_eq!(metrics.txs_confirmed.load(Ordering::Relaxed), 20);
+    assert_eq!(metrics.l1.txs_confirmed.load(Ordering::Relaxed), 20);
 }
 
 #[tokio::test]
@@ -88,7 +99,7 @@ async fn stuck_frame_is_fee_bumped_and_lands_when_mining_resumes() {
     let first = pending_tx(&l1).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     txmgr.tick().await.expect("tick");
-    assert_eq!(metrics.fee_bumps.load(Ordering::Relaxed), 1);
+    assert_eq!(metrics.l1.fee_bumps.load(Ordering::Relaxed), 1);
     let bumped = pending_tx(&l1).await;
     assert_ne!(bumped.0, first.0, "replaced in the pool");
     assert!(
@@ -220,7 +231,7 @@ async fn low_balance_stops_sending_and_funding_resumes_it() {
         "{message}"
     );
     assert!(message.contains("Fund it"), "{message}");
-    assert!(metrics.low_balance.load(Ordering::Relaxed));
+    assert!(metrics.l1.low_balance.load(Ordering::Relaxed));
     assert!(
         metrics
             .render_prometheus()
@@ -235,7 +246,7 @@ async fn low_balance_stops_sending_and_funding_resumes_it() {
     .await;
     txmgr.tick().await.expect("tick");
     assert!(txmgr.low_balance().is_none());
-    assert!(!metrics.low_balance.load(Ordering::Relaxed));
+    assert!(!metrics.l1.low_balance.load(Ordering::Relaxed));
     assert_eq!(txmgr.in_flight(), 1);
     let mut events = Vec::new();
     for _ in 0..50 {
@@ -278,8 +289,13 @@ async fn blob_frames_land_as_type_3_transactions_carrying_the_frames() {
     let l1 = provider(&node.url);
     let l1_client = Arc::new(RpcL1::new(node.url.as_str()).expect("l1"));
     let mut config = txmgr_config(1);
-    config.da = sprout_batcher::DataAvailability::Blobs;
-    let mut txmgr = TxManager::new(l1_client, signer(), config, Arc::new(Metrics::default()));
+    config.blobs = true;
+    let mut txmgr: TxManager<RpcL1, FrameTag> = TxManager::new(
+        l1_client,
+        signer(),
+        config,
+        Arc::new(sprout_txmgr::TxMetrics::default()),
+    );
     txmgr.sync_nonce().await.expect("nonce");
     let frames: Vec<Frame> = (0..2)
         .map(|number| Frame {
@@ -290,7 +306,7 @@ async fn blob_frames_land_as_type_3_transactions_carrying_the_frames() {
         })
         .collect();
     for frame in &frames {
-        txmgr.enqueue_frame(frame, 1).expect("fits a blob");
+        txmgr.enqueue(frame_tx(frame, 1, INBOX, DataAvailability::Blobs).expect("fits a blob"));
     }
     let mut confirmed = 0;
     for _ in 0..20 {
@@ -321,10 +337,7 @@ async fn blob_frames_land_as_type_3_transactions_carrying_the_frames() {
         let tx = block
             .transactions
             .into_transactions()
-            .find(|tx| {
-                tx.inner.to() == Some(crate::harness::INBOX)
-                    && tx.inner.nonce() == u64::from(frame.number)
-            })
+            .find(|tx| tx.inner.to() == Some(INBOX) && tx.inner.nonce() == u64::from(frame.number))
             .expect("inbox tx");
         let versioned = tx.blob_versioned_hashes().expect("type 3");
         assert_eq!(versioned.len(), 1);

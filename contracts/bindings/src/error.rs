@@ -26,6 +26,9 @@ pub enum ContractsError {
         /// The account to fund.
         account: Address,
     },
+    /// A committed preinstall's code is not the canonical one (a corrupted checkout).
+    #[error("preinstall: {0}")]
+    Preinstall(String),
     /// The deployment parameters would make a constructor revert.
     #[error("invalid L1 deploy config: {0}")]
     InvalidConfig(&'static str),

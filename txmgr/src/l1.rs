@@ -1,4 +1,5 @@
-//! The batcher's view of L1, behind [`L1Chain`], implemented over JSON-RPC by [`RpcL1`].
+//! The transaction manager's view of L1, behind [`L1Chain`], implemented over JSON-RPC by
+//! [`RpcL1`].
 
 use std::{future::Future, time::Duration};
 
@@ -8,7 +9,7 @@ use alloy::{
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
 
-use crate::{BatcherError, Result};
+use crate::{Result, TxMgrError};
 
 /// How long one L1 request may take.
 pub const L1_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,7 +70,7 @@ impl SendError {
     }
 }
 
-/// What the batcher reads from and sends to L1.
+/// What the transaction manager reads from and sends to L1.
 pub trait L1Chain: Send + Sync {
     /// The chain id.
     fn chain_id(&self) -> impl Future<Output = Result<u64>> + Send;
@@ -105,30 +106,41 @@ impl RpcL1 {
     pub fn new(url: &str) -> Result<Self> {
         let parsed = url
             .parse()
-            .map_err(|e| BatcherError::Config(format!("L1 RPC URL {url:?} is not a URL: {e}")))?;
+            .map_err(|e| TxMgrError::Config(format!("L1 RPC URL {url:?} is not a URL: {e}")))?;
         Ok(Self {
             provider: ProviderBuilder::new().connect_http(parsed).erased(),
         })
     }
 
-    /// The batcher the SystemConfig at `system_config` names now (`batcherHash()`), or `None`
-    /// if no SystemConfig answers there.
-    pub async fn current_batcher(&self, system_config: Address) -> Result<Option<Address>> {
-        let selector = alloy_primitives::keccak256("batcherHash()");
+    /// `eth_call` of `data` to `to` at the latest block: the returned bytes, or the revert.
+    pub async fn call(&self, to: Address, data: Bytes) -> Result<Bytes> {
         let call = alloy::rpc::types::TransactionRequest::default()
-            .to(system_config)
-            .input(Bytes::copy_from_slice(&selector[..4]).into());
-        let out = Self::request(
-            "eth_call(batcherHash)",
+            .to(to)
+            .input(data.into());
+        Self::request(
+            "eth_call",
             std::future::IntoFuture::into_future(self.provider.call(call)),
         )
-        .await;
-        Ok(match out {
-            Ok(word) if word.len() == 32 && word[..12].iter().all(|b| *b == 0) => {
-                Some(Address::from_slice(&word[12..]))
-            }
-            _ => None,
-        })
+        .await
+    }
+
+    /// `eth_estimateGas` of a call from `from` to `to` with `data`: the gas it needs, or L1's
+    /// reason it would fail (a revert), before anything is signed or spent.
+    pub async fn estimate_gas(&self, from: Address, to: Address, data: Bytes) -> Result<u64> {
+        let call = alloy::rpc::types::TransactionRequest::default()
+            .from(from)
+            .to(to)
+            .input(data.into());
+        Self::request(
+            "eth_estimateGas",
+            std::future::IntoFuture::into_future(self.provider.estimate_gas(call)),
+        )
+        .await
+    }
+
+    /// The provider, for reads the trait does not cover.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
     }
 
     async fn request<T, E: std::fmt::Display>(
@@ -137,8 +149,8 @@ impl RpcL1 {
     ) -> Result<T> {
         match tokio::time::timeout(L1_REQUEST_TIMEOUT, fut).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(BatcherError::L1(format!("{what}: {err}"))),
-            Err(_) => Err(BatcherError::L1(format!(
+            Ok(Err(err)) => Err(TxMgrError::L1(format!("{what}: {err}"))),
+            Err(_) => Err(TxMgrError::L1(format!(
                 "{what}: no answer within {L1_REQUEST_TIMEOUT:?}"
             ))),
         }
@@ -158,7 +170,7 @@ impl L1Chain for RpcL1 {
                 .into_future(),
         )
         .await?
-        .ok_or_else(|| BatcherError::L1("no latest block".into()))?;
+        .ok_or_else(|| TxMgrError::L1("no latest block".into()))?;
         Ok(L1Head {
             number: block.header.number,
             hash: block.header.hash,
@@ -218,7 +230,7 @@ impl L1Chain for RpcL1 {
             tokio::time::timeout(L1_REQUEST_TIMEOUT, self.provider.send_raw_transaction(&raw))
                 .await
                 .map_err(|_| {
-                    BatcherError::L1(format!(
+                    TxMgrError::L1(format!(
                         "eth_sendRawTransaction: no answer within {L1_REQUEST_TIMEOUT:?}"
                     ))
                 })?;

@@ -1,4 +1,4 @@
-//! Unit tests of the transaction manager over the L1 double.
+//! Unit tests of the transaction manager over the L1 double. Tags are small numbers.
 
 use alloy_consensus::Transaction;
 use proptest::prelude::*;
@@ -10,35 +10,30 @@ const INBOX: Address = Address::repeat_byte(0xbb);
 
 fn config() -> TxManagerConfig {
     TxManagerConfig {
+        role: "batcher",
         chain_id: 1,
-        inbox: INBOX,
         confirmations: 3,
         resubmit_timeout: Duration::from_secs(30),
         min_balance: U256::from(10u128.pow(16)),
         min_tip: 1,
         max_pending: 4,
-        da: DataAvailability::Calldata,
+        blobs: false,
     }
 }
 
-fn frame(channel: u8, number: u16, is_last: bool) -> FrameTx {
-    FrameTx::new(
-        &Frame {
-            id: ChannelId([channel; 16]),
-            number,
-            data: vec![0xab; 100 + usize::from(number)],
-            is_last,
-        },
-        7,
-    )
+/// Calldata transaction `number` to the inbox, tagged with its number.
+fn tx(number: u16) -> TxCandidate<u16> {
+    let mut data = vec![0u8];
+    data.extend(vec![0xab; 100 + usize::from(number)]);
+    TxCandidate::calldata(number, INBOX, data.into())
 }
 
-async fn manager(l1: &Arc<FakeL1>) -> TxManager<FakeL1> {
+async fn manager(l1: &Arc<FakeL1>) -> TxManager<FakeL1, u16> {
     let mut txmgr = TxManager::new(
         l1.clone(),
         PrivateKeySigner::random(),
         config(),
-        Arc::new(Metrics::default()),
+        Arc::new(TxMetrics::default()),
     );
     txmgr.sync_nonce().await.expect("nonce");
     txmgr
@@ -146,22 +141,21 @@ fn blob_bump_doubles_every_fee_and_follows_the_market() {
 
 #[test]
 fn gas_limit_covers_the_calldata_floor() {
-    let tx = frame(1, 0, true);
-    let zeros = tx.calldata.iter().filter(|b| **b == 0).count() as u64;
-    let nonzeros = tx.calldata.len() as u64 - zeros;
-    assert_eq!(tx.gas_limit(), 21_000 + 10 * zeros + 40 * nonzeros);
-    assert!(tx.gas_limit() >= 21_000 + 4 * zeros + 16 * nonzeros);
-    assert_eq!(tx.calldata[0], 0, "version byte");
+    let tx = tx(0);
+    let zeros = tx.data.iter().filter(|b| **b == 0).count() as u64;
+    let nonzeros = tx.data.len() as u64 - zeros;
+    assert_eq!(tx.gas_limit, 21_000 + 10 * zeros + 40 * nonzeros);
+    assert!(tx.gas_limit >= 21_000 + 4 * zeros + 16 * nonzeros);
 }
 
 #[tokio::test]
-async fn frames_go_out_in_order_from_the_pending_nonce() {
+async fn transactions_go_out_in_order_from_the_pending_nonce() {
     let l1 = Arc::new(FakeL1::new());
     l1.with(|s| s.latest_nonce = 5);
     let mut txmgr = manager(&l1).await;
     assert_eq!(txmgr.next_nonce(), 5);
     for number in 0..6 {
-        txmgr.enqueue(frame(1, number, number == 5));
+        txmgr.enqueue(tx(number));
     }
     txmgr.tick().await.expect("tick");
     // At most `max_pending` unmined.
@@ -175,15 +169,15 @@ async fn frames_go_out_in_order_from_the_pending_nonce() {
     for (i, tx) in sent.iter().enumerate() {
         assert_eq!(tx.nonce(), 5 + i as u64);
         assert_eq!(tx.to(), Some(INBOX));
-        assert_eq!(tx.input(), &frame(1, i as u16, i == 5).calldata);
+        assert_eq!(tx.input(), &self::tx(i as u16).data);
     }
 }
 
 #[tokio::test]
-async fn frame_counts_as_posted_only_at_the_confirmation_depth() {
+async fn transaction_counts_as_done_only_at_the_confirmation_depth() {
     let l1 = Arc::new(FakeL1::new());
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, true));
+    txmgr.enqueue(tx(0));
     txmgr.tick().await.expect("tick");
     l1.mine(); // block 1 holds it: depth 1
     assert!(txmgr.tick().await.expect("tick").is_empty());
@@ -195,9 +189,7 @@ async fn frame_counts_as_posted_only_at_the_confirmation_depth() {
     assert_eq!(
         events,
         vec![TxEvent::Confirmed {
-            channel: ChannelId([1; 16]),
-            number: 0,
-            is_last: true,
+            tag: 0,
             nonce: 0,
             block_number: 1
         }]
@@ -208,16 +200,16 @@ async fn frame_counts_as_posted_only_at_the_confirmation_depth() {
             .metrics
             .l1_bytes_posted
             .load(std::sync::atomic::Ordering::Relaxed),
-        frame(1, 0, true).calldata.len() as u64
+        tx(0).data.len() as u64
     );
 }
 
 #[tokio::test(start_paused = true)]
-async fn unmined_frame_is_resent_with_the_same_nonce_and_higher_fees() {
+async fn unmined_transaction_is_resent_with_the_same_nonce_and_higher_fees() {
     let l1 = Arc::new(FakeL1::new());
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, false));
-    txmgr.enqueue(frame(1, 1, true));
+    txmgr.enqueue(tx(0));
+    txmgr.enqueue(tx(1));
     txmgr.tick().await.expect("tick");
     // The base fee jumps past the fee caps: nothing is mined.
     l1.with(|s| s.base_fee *= 10);
@@ -228,7 +220,7 @@ async fn unmined_frame_is_resent_with_the_same_nonce_and_higher_fees() {
     tokio::time::advance(Duration::from_secs(1)).await;
     txmgr.tick().await.expect("tick");
     let sent = l1.with(|s| s.sent.clone());
-    assert_eq!(sent.len(), 4, "both frames resent");
+    assert_eq!(sent.len(), 4, "both resent");
     for (old, new) in [(&sent[0], &sent[2]), (&sent[1], &sent[3])] {
         assert_eq!(old.nonce(), new.nonce());
         assert_eq!(old.input(), new.input());
@@ -253,7 +245,7 @@ async fn unmined_frame_is_resent_with_the_same_nonce_and_higher_fees() {
 async fn refused_bump_is_raised_again_next_time() {
     let l1 = Arc::new(FakeL1::new());
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, true));
+    txmgr.enqueue(tx(0));
     txmgr.tick().await.expect("tick");
     l1.with(|s| s.base_fee *= 10);
     tokio::time::advance(Duration::from_secs(30)).await;
@@ -270,10 +262,10 @@ async fn refused_bump_is_raised_again_next_time() {
 }
 
 #[tokio::test]
-async fn reorg_of_an_unconfirmed_frame_is_reported() {
+async fn reorg_of_an_unconfirmed_transaction_is_reported() {
     let l1 = Arc::new(FakeL1::new());
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, true));
+    txmgr.enqueue(tx(0));
     txmgr.tick().await.expect("tick");
     l1.mine();
     txmgr.tick().await.expect("tick");
@@ -283,6 +275,7 @@ async fn reorg_of_an_unconfirmed_frame_is_reported() {
     assert!(matches!(
         events[0],
         TxEvent::Reorged {
+            tag: 0,
             nonce: 0,
             block_number: 1,
             ..
@@ -295,7 +288,7 @@ async fn reorg_of_an_unconfirmed_frame_is_reported() {
 async fn receipt_missing_while_its_block_is_canonical_is_not_a_reorg() {
     let l1 = Arc::new(FakeL1::new());
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, true));
+    txmgr.enqueue(tx(0));
     txmgr.tick().await.expect("tick");
     l1.mine();
     txmgr.tick().await.expect("tick");
@@ -320,7 +313,7 @@ async fn low_balance_stops_sending_until_funded() {
     let l1 = Arc::new(FakeL1::new());
     l1.with(|s| s.balance = U256::from(10u128.pow(15)));
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, true));
+    txmgr.enqueue(tx(0));
     txmgr.tick().await.expect("tick");
     assert_eq!(l1.with(|s| s.sent.len()), 0);
     let message = txmgr
@@ -349,10 +342,10 @@ async fn low_balance_stops_sending_until_funded() {
 }
 
 #[tokio::test]
-async fn insufficient_funds_keeps_the_frame_queued() {
+async fn insufficient_funds_keeps_the_transaction_queued() {
     let l1 = Arc::new(FakeL1::new());
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, true));
+    txmgr.enqueue(tx(0));
     l1.with(|s| s.fail_next_send = Some(SendError::InsufficientFunds("insufficient funds".into())));
     txmgr.tick().await.expect("tick");
     assert_eq!((txmgr.queued(), txmgr.next_nonce()), (1, 0));
@@ -364,32 +357,35 @@ async fn insufficient_funds_keeps_the_frame_queued() {
 }
 
 #[tokio::test]
-async fn nonce_taken_by_another_sender_loses_the_frame() {
+async fn nonce_taken_by_another_sender_loses_the_transaction() {
     let l1 = Arc::new(FakeL1::new());
     let mut txmgr = manager(&l1).await;
-    txmgr.enqueue(frame(1, 0, true));
+    txmgr.enqueue(tx(0));
     l1.with(|s| s.fail_next_send = Some(SendError::NonceTooLow("nonce too low".into())));
     let events = txmgr.tick().await.expect("tick");
-    assert!(matches!(&events[..], [TxEvent::Lost { nonce: 0, .. }]));
+    assert!(matches!(
+        &events[..],
+        [TxEvent::Lost {
+            tag: 0,
+            nonce: 0,
+            ..
+        }]
+    ));
     assert!(events[0].needs_rewind());
 }
 
 fn blob_manager_config() -> TxManagerConfig {
     TxManagerConfig {
-        da: DataAvailability::Blobs,
+        blobs: true,
         ..config()
     }
 }
 
-fn blob_frame(number: u16, is_last: bool) -> (Frame, FrameTx) {
-    let frame = Frame {
-        id: ChannelId([9; 16]),
-        number,
-        data: vec![0xcd; 1000 + usize::from(number)],
-        is_last,
-    };
-    let tx = FrameTx::new_blob(&frame, 7).expect("fits a blob");
-    (frame, tx)
+/// Blob transaction `number` to the inbox and the data it carries.
+fn blob_tx(number: u16) -> (Vec<u8>, TxCandidate<u16>) {
+    let data = vec![0xcd; 1000 + usize::from(number)];
+    let tx = TxCandidate::blob(number, INBOX, data.clone().into()).expect("fits a blob");
+    (data, tx)
 }
 
 /// The blob contents of a type-3 transaction the fake L1 received.
@@ -406,29 +402,29 @@ fn blob_data(tx: &TxEnvelope) -> Vec<u8> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn blob_frames_go_out_as_type_3_and_stuck_ones_are_resent_at_double_fees() {
+async fn blob_transactions_go_out_as_type_3_and_stuck_ones_are_resent_at_double_fees() {
     let l1 = Arc::new(FakeL1::new());
     l1.with(|s| s.blob_base_fee = 5);
     let mut txmgr = TxManager::new(
         l1.clone(),
         PrivateKeySigner::random(),
         blob_manager_config(),
-        Arc::new(Metrics::default()),
+        Arc::new(TxMetrics::default()),
     );
     txmgr.sync_nonce().await.expect("nonce");
-    let (first, _) = blob_frame(0, false);
-    let (second, _) = blob_frame(1, true);
-    txmgr.enqueue_frame(&first, 7).expect("blob");
-    txmgr.enqueue_frame(&second, 7).expect("blob");
+    let (first, first_tx) = blob_tx(0);
+    let (second, second_tx) = blob_tx(1);
+    txmgr.enqueue(first_tx);
+    txmgr.enqueue(second_tx);
     txmgr.tick().await.expect("tick");
     let sent = l1.with(|s| s.sent.clone());
     assert_eq!(sent.len(), 2);
-    for (tx, frame) in sent.iter().zip([&first, &second]) {
+    for (tx, data) in sent.iter().zip([&first, &second]) {
         assert_eq!(tx.to(), Some(INBOX));
         assert!(tx.input().is_empty(), "no calldata");
         assert_eq!(tx.gas_limit(), 21_000);
         assert_eq!(tx.max_fee_per_blob_gas(), Some(10), "blob base fee x2");
-        assert_eq!(blob_data(tx), batcher_tx_data([frame]));
+        assert_eq!(&blob_data(tx), data);
     }
     // Not mined in time: the bump must pass the blob pool's +100% rule on all three fees,
     // which the fake L1 enforces.
@@ -437,7 +433,7 @@ async fn blob_frames_go_out_as_type_3_and_stuck_ones_are_resent_at_double_fees()
     tokio::time::advance(Duration::from_secs(30)).await;
     txmgr.tick().await.expect("tick");
     let sent = l1.with(|s| s.sent.clone());
-    assert_eq!(sent.len(), 4, "both frames resent");
+    assert_eq!(sent.len(), 4, "both resent");
     for (old, new) in [(&sent[0], &sent[2]), (&sent[1], &sent[3])] {
         assert_eq!(old.nonce(), new.nonce());
         assert_eq!(blob_data(old), blob_data(new));
@@ -451,11 +447,11 @@ async fn blob_frames_go_out_as_type_3_and_stuck_ones_are_resent_at_double_fees()
 #[tokio::test]
 async fn stuck_blob_nonce_is_cancelled_with_a_blob_transaction() {
     let l1 = Arc::new(FakeL1::new());
-    let mut txmgr = TxManager::new(
+    let mut txmgr: TxManager<FakeL1, u16> = TxManager::new(
         l1.clone(),
         PrivateKeySigner::random(),
         blob_manager_config(),
-        Arc::new(Metrics::default()),
+        Arc::new(TxMetrics::default()),
     );
     let hash = txmgr.cancel(0, 1).await.expect("L1").expect("sent");
     let sent = l1.with(|s| s.sent.clone());

@@ -1,10 +1,12 @@
-//! The L1 transaction manager: sends each frame's batcher-tx data (`0x00 ++ frame`) to the batch
-//! inbox, as calldata or in one blob ([`crate::blob_tx`]), one transaction per frame, with consecutive nonces so that frames land in order; bumps the
-//! fees of a transaction not mined in time; counts a frame as posted once its block is deep
-//! enough; notices when L1 reorgs a block holding an unconfirmed frame; and stops sending while
-//! the account's balance is below the minimum.
+//! The L1 transaction manager: sends one account's transactions with consecutive nonces, so
+//! that they land in the order queued; bumps the fees of a transaction not mined in time;
+//! counts a transaction as done once its block is deep enough; notices when L1 reorgs a block
+//! holding an unconfirmed one; and stops sending while the account's balance is below the
+//! minimum. The batcher sends frames through it, the proposer output roots.
 //!
-//! [`TxManager::tick`] does one round of all this and reports what the batcher must react to.
+//! Each [`TxCandidate`] carries a tag of the caller's type (a frame's channel and number, an
+//! output's L2 block) that comes back in the [`TxEvent`]s. [`TxManager::tick`] does one round
+//! and reports what the caller must react to.
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
@@ -14,12 +16,11 @@ use alloy_eips::eip7594::BlobTransactionSidecarVariant;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, utils::format_ether};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use sprout_protocol::batch::{ChannelId, Frame, batcher_tx_data};
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
 use crate::{
-    BatcherError, DataAvailability, Metrics, Result, blob_tx,
+    Result, TxMetrics, TxMgrError, blob,
     l1::{Inclusion, L1Chain, L1Head, SendError},
 };
 
@@ -36,11 +37,11 @@ const NONZERO_BYTE_GAS: u64 = 40;
 /// What the transaction manager needs to know.
 #[derive(Clone, Debug)]
 pub struct TxManagerConfig {
+    /// Whose account this is, for logs and messages (`batcher`, `proposer`).
+    pub role: &'static str,
     /// L1 chain id.
     pub chain_id: u64,
-    /// The batch inbox.
-    pub inbox: Address,
-    /// Depth at which a frame counts as posted (the including block counts as 1).
+    /// Depth at which a transaction counts as done (the including block counts as 1).
     pub confirmations: u64,
     /// Unmined transactions are resent with higher fees after this long.
     pub resubmit_timeout: Duration,
@@ -50,8 +51,9 @@ pub struct TxManagerConfig {
     pub min_tip: u128,
     /// Most transactions sent and not yet included at once.
     pub max_pending: usize,
-    /// Calldata or blob transactions.
-    pub da: DataAvailability,
+    /// Whether this account sends blob transactions (then only a blob transaction can replace
+    /// a stuck one).
+    pub blobs: bool,
 }
 
 /// EIP-1559 fees of a transaction, and its blob fee cap when it carries blobs.
@@ -104,60 +106,60 @@ impl Fees {
     }
 }
 
-/// One frame on its way to L1.
+/// Gas limit of a transaction carrying `data` to an account without code: the intrinsic gas
+/// plus the data's cost under EIP-7623's floor, which is never below the standard cost, so the
+/// limit fits both pre- and post-Prague L1s.
+pub fn calldata_gas_limit(data: &[u8]) -> u64 {
+    let zeros = data.iter().filter(|b| **b == 0).count() as u64;
+    let nonzeros = data.len() as u64 - zeros;
+    TX_BASE_GAS + zeros * ZERO_BYTE_GAS + nonzeros * NONZERO_BYTE_GAS
+}
+
+/// One transaction on its way to L1, tagged by the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FrameTx {
-    /// Its channel.
-    pub channel: ChannelId,
-    /// Its number within the channel.
-    pub number: u16,
-    /// Whether it is the channel's last.
-    pub is_last: bool,
-    /// The last L2 block of its channel (for logs).
-    pub last_block: u64,
-    /// The batcher-tx data: `0x00 ++ frame` (the calldata, or the blob's contents).
-    pub calldata: Bytes,
-    /// For a blob transaction: the blob carrying `calldata`, with its KZG commitment and
-    /// proofs (computed once, reused by fee bumps).
+pub struct TxCandidate<T> {
+    /// The caller's name for it; returned in its events.
+    pub tag: T,
+    /// The recipient.
+    pub to: Address,
+    /// The calldata, or for a blob transaction the blob's contents.
+    pub data: Bytes,
+    /// The gas limit.
+    pub gas_limit: u64,
+    /// For a blob transaction: the blob carrying `data`, with its KZG commitment and proofs
+    /// (computed once, reused by fee bumps).
     pub sidecar: Option<Arc<BlobTransactionSidecarVariant>>,
 }
 
-impl FrameTx {
-    /// The transaction data for `frame`, as calldata.
-    pub fn new(frame: &Frame, last_block: u64) -> Self {
+impl<T> TxCandidate<T> {
+    /// `data` as calldata to `to`, an account without code.
+    pub fn calldata(tag: T, to: Address, data: Bytes) -> Self {
         Self {
-            channel: frame.id,
-            number: frame.number,
-            is_last: frame.is_last,
-            last_block,
-            calldata: batcher_tx_data([frame]).into(),
+            tag,
+            to,
+            gas_limit: calldata_gas_limit(&data),
+            data,
             sidecar: None,
         }
     }
 
-    /// The transaction data for `frame`, in one blob. Fails if the frame does not fit a blob.
-    pub fn new_blob(frame: &Frame, last_block: u64) -> Result<Self> {
-        let mut tx = Self::new(frame, last_block);
-        tx.sidecar = Some(blob_tx::sidecar_for(&tx.calldata)?);
-        Ok(tx)
-    }
-
-    /// Gas limit of the transaction: a blob transaction's data is not calldata, so it takes
-    /// the intrinsic gas only; calldata to an account without code adds its byte costs.
-    pub fn gas_limit(&self) -> u64 {
-        if self.sidecar.is_some() {
-            return TX_BASE_GAS;
-        }
-        let zeros = self.calldata.iter().filter(|b| **b == 0).count() as u64;
-        let nonzeros = self.calldata.len() as u64 - zeros;
-        TX_BASE_GAS + zeros * ZERO_BYTE_GAS + nonzeros * NONZERO_BYTE_GAS
+    /// `data` in one blob to `to`. Fails if it does not fit a blob.
+    pub fn blob(tag: T, to: Address, data: Bytes) -> Result<Self> {
+        let sidecar = Some(blob::sidecar_for(&data)?);
+        Ok(Self {
+            tag,
+            to,
+            data,
+            gas_limit: TX_BASE_GAS,
+            sidecar,
+        })
     }
 }
 
-/// A frame transaction sent to L1 and not yet confirmed.
+/// A transaction sent to L1 and not yet confirmed.
 #[derive(Clone, Debug)]
-struct SentTx {
-    frame: FrameTx,
+struct SentTx<T> {
+    candidate: TxCandidate<T>,
     nonce: u64,
     fees: Fees,
     /// Every version sent (original and bumps): any of them may be mined.
@@ -166,70 +168,77 @@ struct SentTx {
     inclusion: Option<Inclusion>,
 }
 
-/// What a [`TxManager::tick`] found that the batcher must act on.
+/// What a [`TxManager::tick`] found that the caller must act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TxEvent {
-    /// A frame reached the confirmation depth.
+pub enum TxEvent<T> {
+    /// A transaction reached the confirmation depth.
     Confirmed {
-        /// Its channel.
-        channel: ChannelId,
-        /// Its number.
-        number: u16,
-        /// Whether it is its channel's last.
-        is_last: bool,
+        /// Its tag.
+        tag: T,
         /// Its nonce.
         nonce: u64,
         /// The block holding it.
         block_number: u64,
     },
-    /// A block holding an unconfirmed frame is no longer canonical: rewind.
+    /// A block holding an unconfirmed transaction is no longer canonical.
     Reorged {
-        /// The frame's nonce.
+        /// Its tag.
+        tag: T,
+        /// Its nonce.
         nonce: u64,
         /// The block that held it.
         block_number: u64,
         /// That block's hash.
         block_hash: B256,
     },
-    /// A frame can no longer land as sent (its nonce was taken by another transaction, or it
-    /// failed on L1): rewind.
+    /// A transaction can no longer land as sent (its nonce was taken by another transaction,
+    /// or it failed on L1).
     Lost {
-        /// The frame's nonce.
+        /// Its tag.
+        tag: T,
+        /// Its nonce.
         nonce: u64,
         /// Why.
         reason: String,
     },
 }
 
-impl TxEvent {
-    /// Whether the batcher must rewind to the safe head.
+impl<T> TxEvent<T> {
+    /// Whether the caller must start over (from what L1 holds): anything but a confirmation.
     pub fn needs_rewind(&self) -> bool {
         !matches!(self, Self::Confirmed { .. })
+    }
+
+    /// The tag of the transaction it is about.
+    pub fn tag(&self) -> &T {
+        match self {
+            Self::Confirmed { tag, .. } | Self::Reorged { tag, .. } | Self::Lost { tag, .. } => tag,
+        }
     }
 }
 
 /// The L1 transaction manager.
 #[derive(Debug)]
-pub struct TxManager<L1> {
+pub struct TxManager<L1, T> {
     l1: Arc<L1>,
     signer: PrivateKeySigner,
     config: TxManagerConfig,
-    metrics: Arc<Metrics>,
-    queue: VecDeque<FrameTx>,
-    in_flight: VecDeque<SentTx>,
+    metrics: Arc<TxMetrics>,
+    queue: VecDeque<TxCandidate<T>>,
+    in_flight: VecDeque<SentTx<T>>,
     next_nonce: u64,
     low_balance: Option<String>,
     low_balance_logged: Option<Instant>,
 }
 
-impl<L1: L1Chain> TxManager<L1> {
+impl<L1: L1Chain, T: Clone + std::fmt::Debug + Send> TxManager<L1, T> {
     /// A manager sending from `signer`'s account, starting at its pending nonce (read by
     /// [`sync_nonce`](Self::sync_nonce) before the first send).
     pub fn new(
         l1: Arc<L1>,
         signer: PrivateKeySigner,
         config: TxManagerConfig,
-        metrics: Arc<Metrics>,
+        metrics: Arc<TxMetrics>,
     ) -> Self {
         Self {
             l1,
@@ -244,12 +253,13 @@ impl<L1: L1Chain> TxManager<L1> {
         }
     }
 
-    /// The account frames are sent from.
+    /// The account transactions are sent from.
     pub fn address(&self) -> Address {
         self.signer.address()
     }
 
-    /// Forgets every queued and in-flight frame (a rewind) and reads the pending nonce again.
+    /// Forgets every queued and in-flight transaction (a rewind) and reads the pending nonce
+    /// again.
     pub async fn reset(&mut self) -> Result<()> {
         self.queue.clear();
         self.in_flight.clear();
@@ -262,30 +272,27 @@ impl<L1: L1Chain> TxManager<L1> {
         Ok(())
     }
 
-    /// Queues a frame behind the others.
-    pub fn enqueue(&mut self, frame: FrameTx) {
-        self.queue.push_back(frame);
+    /// Queues a transaction behind the others.
+    pub fn enqueue(&mut self, candidate: TxCandidate<T>) {
+        self.queue.push_back(candidate);
     }
 
-    /// Queues `frame` of a channel ending at L2 block `last_block`, as calldata or in a blob
-    /// as configured.
-    pub fn enqueue_frame(&mut self, frame: &Frame, last_block: u64) -> Result<()> {
-        let tx = match self.config.da {
-            DataAvailability::Calldata => FrameTx::new(frame, last_block),
-            DataAvailability::Blobs => FrameTx::new_blob(frame, last_block)?,
-        };
-        self.enqueue(tx);
-        Ok(())
-    }
-
-    /// Frames queued and not sent yet.
+    /// Transactions queued and not sent yet.
     pub fn queued(&self) -> usize {
         self.queue.len()
     }
 
-    /// Frames sent and not confirmed yet.
+    /// Transactions sent and not confirmed yet.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
+    }
+
+    /// The tags of the queued and in-flight transactions, oldest first.
+    pub fn pending_tags(&self) -> impl Iterator<Item = &T> {
+        self.in_flight
+            .iter()
+            .map(|sent| &sent.candidate.tag)
+            .chain(self.queue.iter().map(|c| &c.tag))
     }
 
     /// The nonce the next new transaction gets.
@@ -319,17 +326,17 @@ impl<L1: L1Chain> TxManager<L1> {
             tip: market.tip.saturating_mul(factor),
             blob_fee: market.blob_fee.saturating_mul(factor),
         };
-        if self.config.da == DataAvailability::Blobs {
+        if self.config.blobs {
             // Geth keeps blob and other transactions of an account apart: only a blob
             // transaction replaces a blob transaction. An empty blob to itself does.
-            let sidecar = blob_tx::sidecar_for(&[])?;
-            let tx = self.blob_tx(nonce, fees, self.address());
-            let (raw, hash) = blob_tx::sign_blob_tx(&self.signer, tx, &sidecar)?;
+            let sidecar = blob::sidecar_for(&[])?;
+            let tx = self.blob_tx(nonce, fees, self.address(), TX_BASE_GAS);
+            let (raw, hash) = blob::sign_blob_tx(&self.signer, tx, &sidecar)?;
             return Ok(match self.l1.send_raw(raw).await? {
                 Ok(()) | Err(SendError::AlreadyKnown) => {
-                    warn!(target: "batcher", nonce, max_fee = fees.max_fee, tip = fees.tip,
-                        blob_fee = fees.blob_fee, %hash,
-                        "replacing a stuck batcher transaction with an empty blob transaction");
+                    warn!(target: "txmgr", role = self.config.role, nonce, max_fee = fees.max_fee,
+                        tip = fees.tip, blob_fee = fees.blob_fee, %hash,
+                        "replacing a stuck transaction with an empty blob transaction");
                     Ok(hash)
                 }
                 Err(err) => Err(err),
@@ -349,17 +356,17 @@ impl<L1: L1Chain> TxManager<L1> {
         let (raw, hash) = self.sign_tx(tx)?;
         Ok(match self.l1.send_raw(raw).await? {
             Ok(()) | Err(SendError::AlreadyKnown) => {
-                warn!(target: "batcher", nonce, max_fee = fees.max_fee, tip = fees.tip, %hash,
-                    "replacing a stuck batcher transaction with an empty one");
+                warn!(target: "txmgr", role = self.config.role, nonce, max_fee = fees.max_fee,
+                    tip = fees.tip, %hash, "replacing a stuck transaction with an empty one");
                 Ok(hash)
             }
             Err(err) => Err(err),
         })
     }
 
-    /// One round: balance check, inclusion and confirmation of in-flight frames, reorg
+    /// One round: balance check, inclusion and confirmation of in-flight transactions, reorg
     /// detection, fee bumps, and new sends. Stops at the first event that needs a rewind.
-    pub async fn tick(&mut self) -> Result<Vec<TxEvent>> {
+    pub async fn tick(&mut self) -> Result<Vec<TxEvent<T>>> {
         let head = self.l1.head().await?;
         self.check_balance().await?;
         let mut events = Vec::new();
@@ -377,17 +384,15 @@ impl<L1: L1Chain> TxManager<L1> {
             let Some(sent) = self.in_flight.pop_front() else {
                 break;
             };
-            Metrics::add(&self.metrics.txs_confirmed, 1);
-            Metrics::add(
+            TxMetrics::add(&self.metrics.txs_confirmed, 1);
+            TxMetrics::add(
                 &self.metrics.l1_bytes_posted,
-                sent.frame.calldata.len() as u64,
+                sent.candidate.data.len() as u64,
             );
-            info!(target: "batcher", channel = %sent.frame.channel, frame = sent.frame.number,
-                nonce = sent.nonce, block = inclusion.block_number, "frame confirmed");
+            info!(target: "txmgr", role = self.config.role, tag = ?sent.candidate.tag,
+                nonce = sent.nonce, block = inclusion.block_number, "transaction confirmed");
             events.push(TxEvent::Confirmed {
-                channel: sent.frame.channel,
-                number: sent.frame.number,
-                is_last: sent.frame.is_last,
+                tag: sent.candidate.tag,
                 nonce: sent.nonce,
                 block_number: inclusion.block_number,
             });
@@ -412,16 +417,20 @@ impl<L1: L1Chain> TxManager<L1> {
             .store(low, std::sync::atomic::Ordering::Relaxed);
         if !low {
             if self.low_balance.take().is_some() {
-                info!(target: "batcher", %address, %balance, "batcher account funded: sending resumes");
+                info!(target: "txmgr", role = self.config.role, %address, %balance,
+                    "account funded: sending resumes");
             }
             self.low_balance_logged = None;
             return Ok(());
         }
         let min = self.config.min_balance;
+        let role = self.config.role;
         let message = format!(
-            "{}: the batcher holds {} ETH and needs at least {} ETH; batches are not being \
-             posted. Fund it: send ETH to {address} on L1 (chain {}); the batcher resumes by itself",
-            BatcherError::LowBalance {
+            "{}: the {role} holds {} ETH and needs at least {} ETH; its transactions are not \
+             being sent. Fund it: send ETH to {address} on L1 (chain {}); the {role} resumes by \
+             itself",
+            TxMgrError::LowBalance {
+                role,
                 address,
                 balance,
                 min
@@ -435,7 +444,7 @@ impl<L1: L1Chain> TxManager<L1> {
             .low_balance_logged
             .is_none_or(|at| now.duration_since(at) >= LOW_BALANCE_REPEAT)
         {
-            error!(target: "batcher", %address, %balance, min = %self.config.min_balance, "{message}");
+            error!(target: "txmgr", role, %address, %balance, min = %self.config.min_balance, "{message}");
             self.low_balance_logged = Some(now);
         }
         self.low_balance = Some(message);
@@ -444,7 +453,7 @@ impl<L1: L1Chain> TxManager<L1> {
 
     /// Finds where in-flight transactions were included and checks that those blocks are still
     /// canonical.
-    async fn track_in_flight(&mut self, head: &L1Head) -> Result<Option<TxEvent>> {
+    async fn track_in_flight(&mut self, head: &L1Head) -> Result<Option<TxEvent<T>>> {
         for index in 0..self.in_flight.len() {
             let sent = &self.in_flight[index];
             let mut found = None;
@@ -472,9 +481,11 @@ impl<L1: L1Chain> TxManager<L1> {
             let sent = &mut self.in_flight[index];
             match (sent.inclusion, found) {
                 (Some(previous), _) if !canonical => {
-                    warn!(target: "batcher", nonce = sent.nonce, block = previous.block_number,
-                        hash = %previous.block_hash, "L1 reorged a block holding an unconfirmed frame");
+                    warn!(target: "txmgr", role = self.config.role, nonce = sent.nonce,
+                        block = previous.block_number, hash = %previous.block_hash,
+                        "L1 reorged a block holding an unconfirmed transaction");
                     return Ok(Some(TxEvent::Reorged {
+                        tag: sent.candidate.tag.clone(),
                         nonce: sent.nonce,
                         block_number: previous.block_number,
                         block_hash: previous.block_hash,
@@ -483,6 +494,7 @@ impl<L1: L1Chain> TxManager<L1> {
                 (_, Some(inclusion)) if canonical => {
                     if !inclusion.success {
                         return Ok(Some(TxEvent::Lost {
+                            tag: sent.candidate.tag.clone(),
                             nonce: sent.nonce,
                             reason: format!(
                                 "transaction failed on L1 in block {}",
@@ -491,7 +503,8 @@ impl<L1: L1Chain> TxManager<L1> {
                         }));
                     }
                     if sent.inclusion.is_none() {
-                        debug!(target: "batcher", nonce = sent.nonce, block = inclusion.block_number, "frame included");
+                        debug!(target: "txmgr", role = self.config.role, nonce = sent.nonce,
+                            block = inclusion.block_number, "transaction included");
                     }
                     sent.inclusion = Some(inclusion);
                 }
@@ -502,7 +515,7 @@ impl<L1: L1Chain> TxManager<L1> {
     }
 
     /// Resends, with bumped fees, transactions not mined within the resubmit timeout.
-    async fn resubmit_stuck(&mut self, head: &L1Head) -> Result<Option<TxEvent>> {
+    async fn resubmit_stuck(&mut self, head: &L1Head) -> Result<Option<TxEvent<T>>> {
         if self.low_balance.is_some() {
             return Ok(None);
         }
@@ -520,23 +533,24 @@ impl<L1: L1Chain> TxManager<L1> {
                 None => *market.insert(self.market_fees(head).await?),
             };
             let fees = sent.fees.bumped(market);
-            let (raw, hash) = self.sign(&sent.frame, sent.nonce, fees)?;
+            let (raw, hash) = self.sign(&sent.candidate, sent.nonce, fees)?;
             let nonce = sent.nonce;
             let result = self.l1.send_raw(raw).await?;
             let sent = &mut self.in_flight[index];
             match result {
                 Ok(()) | Err(SendError::AlreadyKnown) => {
-                    warn!(target: "batcher", nonce, old_max_fee = sent.fees.max_fee,
-                        max_fee = fees.max_fee, tip = fees.tip, blob_fee = fees.blob_fee,
-                        "frame not mined in time: resent with higher fees");
+                    warn!(target: "txmgr", role = self.config.role, nonce,
+                        old_max_fee = sent.fees.max_fee, max_fee = fees.max_fee, tip = fees.tip,
+                        blob_fee = fees.blob_fee, "not mined in time: resent with higher fees");
                     sent.fees = fees;
                     sent.hashes.push(hash);
                     sent.last_sent = now;
-                    Metrics::add(&self.metrics.fee_bumps, 1);
+                    TxMetrics::add(&self.metrics.fee_bumps, 1);
                 }
                 Err(SendError::Underpriced(reason)) => {
                     // Another version pays more than we thought: raise again next time.
-                    warn!(target: "batcher", nonce, %reason, "fee bump refused as underpriced");
+                    warn!(target: "txmgr", role = self.config.role, nonce, %reason,
+                        "fee bump refused as underpriced");
                     sent.fees = fees;
                     sent.last_sent = now;
                 }
@@ -547,62 +561,72 @@ impl<L1: L1Chain> TxManager<L1> {
                         ours |= self.l1.inclusion(*hash).await?.is_some();
                     }
                     if !ours {
-                        return Ok(Some(TxEvent::Lost { nonce, reason }));
+                        return Ok(Some(TxEvent::Lost {
+                            tag: sent.candidate.tag.clone(),
+                            nonce,
+                            reason,
+                        }));
                     }
                 }
                 Err(SendError::InsufficientFunds(reason)) => {
-                    warn!(target: "batcher", nonce, %reason, "cannot pay for a fee bump");
+                    warn!(target: "txmgr", role = self.config.role, nonce, %reason,
+                        "cannot pay for a fee bump");
                     sent.last_sent = now;
                 }
                 Err(SendError::Other(reason)) => {
-                    warn!(target: "batcher", nonce, %reason, "resend failed; retrying");
+                    warn!(target: "txmgr", role = self.config.role, nonce, %reason,
+                        "resend failed; retrying");
                 }
             }
         }
         Ok(None)
     }
 
-    /// Sends queued frames while fewer than the maximum are pending.
-    async fn send_queued(&mut self, head: &L1Head) -> Result<Option<TxEvent>> {
+    /// Sends queued transactions while fewer than the maximum are pending.
+    async fn send_queued(&mut self, head: &L1Head) -> Result<Option<TxEvent<T>>> {
         if self.low_balance.is_some() || self.queue.is_empty() {
             return Ok(None);
         }
         let market = self.market_fees(head).await?;
         while self.unmined() < self.config.max_pending {
-            let Some(frame) = self.queue.front() else {
+            let Some(candidate) = self.queue.front() else {
                 break;
             };
             let nonce = self.next_nonce;
-            let (raw, hash) = self.sign(frame, nonce, market)?;
+            let (raw, hash) = self.sign(candidate, nonce, market)?;
             match self.l1.send_raw(raw).await? {
                 Ok(()) | Err(SendError::AlreadyKnown) => {}
                 Err(SendError::InsufficientFunds(reason)) => {
-                    warn!(target: "batcher", nonce, %reason, "L1 says the batcher cannot pay");
+                    warn!(target: "txmgr", role = self.config.role, nonce, %reason,
+                        "L1 says the account cannot pay");
                     break;
                 }
                 Err(SendError::Other(reason)) => {
-                    warn!(target: "batcher", nonce, %reason, "sending a frame failed; retrying");
+                    warn!(target: "txmgr", role = self.config.role, nonce, %reason,
+                        "sending failed; retrying");
                     break;
                 }
                 Err(SendError::NonceTooLow(reason) | SendError::Underpriced(reason)) => {
                     // Something else uses this account's nonces.
                     return Ok(Some(TxEvent::Lost {
+                        tag: candidate.tag.clone(),
                         nonce,
                         reason: format!(
-                            "nonce {nonce} is taken by a transaction the batcher did not send \
-                             (is another process using the batcher key?): {reason}"
+                            "nonce {nonce} is taken by a transaction the {} did not send (is \
+                             another process using its key?): {reason}",
+                            self.config.role
                         ),
                     }));
                 }
             }
-            let Some(frame) = self.queue.pop_front() else {
+            let Some(candidate) = self.queue.pop_front() else {
                 break;
             };
-            info!(target: "batcher", channel = %frame.channel, frame = frame.number,
-                last = frame.is_last, nonce, %hash, bytes = frame.calldata.len(), "frame sent");
-            Metrics::add(&self.metrics.frames_sent, 1);
+            info!(target: "txmgr", role = self.config.role, tag = ?candidate.tag, nonce, %hash,
+                bytes = candidate.data.len(), "transaction sent");
+            TxMetrics::add(&self.metrics.txs_sent, 1);
             self.in_flight.push_back(SentTx {
-                frame,
+                candidate,
                 nonce,
                 fees: market,
                 hashes: vec![hash],
@@ -624,20 +648,21 @@ impl<L1: L1Chain> TxManager<L1> {
 
     async fn market_fees(&self, head: &L1Head) -> Result<Fees> {
         let tip = self.l1.suggested_tip().await?.max(self.config.min_tip);
-        let blob_base_fee = match self.config.da {
-            DataAvailability::Blobs => Some(self.l1.blob_base_fee().await?),
-            DataAvailability::Calldata => None,
+        let blob_base_fee = if self.config.blobs {
+            Some(self.l1.blob_base_fee().await?)
+        } else {
+            None
         };
         Ok(Fees::for_market(head.base_fee, tip, blob_base_fee))
     }
 
-    /// A type-3 transaction from the batcher to `to`, without its blob hashes (filled when
-    /// signed with its sidecar).
-    fn blob_tx(&self, nonce: u64, fees: Fees, to: Address) -> TxEip4844 {
+    /// A type-3 transaction to `to`, without its blob hashes (filled when signed with its
+    /// sidecar).
+    fn blob_tx(&self, nonce: u64, fees: Fees, to: Address, gas_limit: u64) -> TxEip4844 {
         TxEip4844 {
             chain_id: self.config.chain_id,
             nonce,
-            gas_limit: TX_BASE_GAS,
+            gas_limit,
             max_fee_per_gas: fees.max_fee,
             max_priority_fee_per_gas: fees.tip,
             to,
@@ -649,21 +674,21 @@ impl<L1: L1Chain> TxManager<L1> {
         }
     }
 
-    fn sign(&self, frame: &FrameTx, nonce: u64, fees: Fees) -> Result<(Bytes, B256)> {
-        if let Some(sidecar) = &frame.sidecar {
-            let tx = self.blob_tx(nonce, fees, self.config.inbox);
-            return blob_tx::sign_blob_tx(&self.signer, tx, sidecar);
+    fn sign(&self, candidate: &TxCandidate<T>, nonce: u64, fees: Fees) -> Result<(Bytes, B256)> {
+        if let Some(sidecar) = &candidate.sidecar {
+            let tx = self.blob_tx(nonce, fees, candidate.to, candidate.gas_limit);
+            return blob::sign_blob_tx(&self.signer, tx, sidecar);
         }
         self.sign_tx(TxEip1559 {
             chain_id: self.config.chain_id,
             nonce,
-            gas_limit: frame.gas_limit(),
+            gas_limit: candidate.gas_limit,
             max_fee_per_gas: fees.max_fee,
             max_priority_fee_per_gas: fees.tip,
-            to: TxKind::Call(self.config.inbox),
+            to: TxKind::Call(candidate.to),
             value: U256::ZERO,
             access_list: Default::default(),
-            input: frame.calldata.clone(),
+            input: candidate.data.clone(),
         })
     }
 
@@ -671,7 +696,7 @@ impl<L1: L1Chain> TxManager<L1> {
         let signature = self
             .signer
             .sign_hash_sync(&tx.signature_hash())
-            .map_err(|e| BatcherError::Signing(e.to_string()))?;
+            .map_err(|e| TxMgrError::Signing(e.to_string()))?;
         let envelope = TxEnvelope::from(tx.into_signed(signature));
         Ok((envelope.encoded_2718().into(), *envelope.tx_hash()))
     }

@@ -1,6 +1,6 @@
-//! Type-3 (EIP-4844) batcher transactions: one frame's batcher-tx data (`0x00 ++ frame`) in
-//! one OP-encoded blob ([`sprout_protocol::batch::encode_blob`]), with its KZG commitment and
-//! proofs computed by c-kzg through alloy.
+//! Type-3 (EIP-4844) transactions: data (a batcher's `0x00 ++ frame`) in one OP-encoded blob
+//! ([`sprout_protocol::batch::encode_blob`]), with its KZG commitment and proofs computed by
+//! c-kzg through alloy.
 //!
 //! The sidecar is sent in the EIP-7594 form (cell proofs), which L1s from Osaka on (and anvil
 //! by default) require in their mempools.
@@ -20,7 +20,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use sprout_protocol::batch::encode_blob;
 
-use crate::{BatcherError, Result};
+use crate::{Result, TxMgrError};
 
 /// Blob gas one blob uses.
 pub const BLOB_GAS_PER_BLOB: u64 = alloy_eips::eip4844::DATA_GAS_PER_BLOB;
@@ -29,12 +29,12 @@ pub const BLOB_GAS_PER_BLOB: u64 = alloy_eips::eip4844::DATA_GAS_PER_BLOB;
 pub fn sidecar_for(data: &[u8]) -> Result<Arc<BlobTransactionSidecarVariant>> {
     let encoded = encode_blob(data)?;
     let blob = Blob::try_from(encoded.as_slice())
-        .map_err(|e| BatcherError::Signing(format!("blob of {} bytes: {e}", encoded.len())))?;
+        .map_err(|e| TxMgrError::Signing(format!("blob of {} bytes: {e}", encoded.len())))?;
     let sidecar = BlobTransactionSidecarEip7594::try_from_blobs_with_settings(
         vec![blob],
         EnvKzgSettings::Default.get(),
     )
-    .map_err(|e| BatcherError::Signing(format!("KZG commitment of a blob: {e}")))?;
+    .map_err(|e| TxMgrError::Signing(format!("KZG commitment of a blob: {e}")))?;
     Ok(Arc::new(BlobTransactionSidecarVariant::Eip7594(sidecar)))
 }
 
@@ -48,7 +48,7 @@ pub fn sign_blob_tx(
     tx.blob_versioned_hashes = sidecar.versioned_hashes().collect();
     let signature = signer
         .sign_hash_sync(&tx.signature_hash())
-        .map_err(|e| BatcherError::Signing(e.to_string()))?;
+        .map_err(|e| TxMgrError::Signing(e.to_string()))?;
     let with_sidecar = TxEip4844Variant::TxEip4844WithSidecar(TxEip4844WithSidecar {
         tx,
         sidecar: sidecar.clone(),

@@ -1,0 +1,51 @@
+#![doc = include_str!("../README.md")]
+
+pub mod config;
+pub mod driver;
+pub mod error;
+pub mod l2;
+pub mod metrics;
+pub mod oracle;
+
+use std::{future::Future, sync::Arc};
+
+use tracing::{error, info, warn};
+
+pub use config::{ProposalHead, ProposerConfig};
+pub use driver::{Proposer, Step};
+pub use error::{ProposerError, Result};
+pub use metrics::Metrics;
+
+/// Runs the proposer until `shutdown` completes.
+///
+/// Fails at once, before anything is sent, if L1 or the node is not the rollup's or the key is
+/// not the oracle's proposer. After that, L1 and node errors (an outage, a verifier that
+/// disagrees, a proposal L1 would revert) are logged and retried every poll interval.
+pub async fn run(
+    config: ProposerConfig,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let mut proposer = Proposer::connect(&config, metrics).await?;
+    info!(target: "proposer", address = %proposer.address(),
+        oracle = %config.rollup.l2_output_oracle_address, head = ?config.head, "proposer starting");
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            result = proposer.step() => match result {
+                Ok(_) => {}
+                Err(err @ ProposerError::OutputMismatch { .. }) => {
+                    error!(target: "proposer", %err, "refusing to propose");
+                }
+                Err(err) => warn!(target: "proposer", %err, "proposer round failed; retrying"),
+            },
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(config.poll_interval) => {}
+        }
+    }
+    info!(target: "proposer", "proposer stopped");
+    Ok(())
+}
