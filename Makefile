@@ -16,9 +16,9 @@ up: tools
 dev:
 	$(CARGO) run --release -p sprout-node --bin sprout -- node --dev
 
-## tools: install the pinned npm tools (anvil, cast, forge, solc) if missing
+## tools: install the pinned npm tools (anvil, cast, forge, solc, viem) if missing
 tools:
-	@if [ ! -x $(NPM_BIN)/cast ] || [ ! -x $(NPM_BIN)/forge ] || [ ! -x $(NPM_BIN)/anvil ]; then npm ci --no-audit --no-fund; fi
+	@if [ ! -x $(NPM_BIN)/cast ] || [ ! -x $(NPM_BIN)/forge ] || [ ! -x $(NPM_BIN)/anvil ] || [ ! -f node_modules/viem/package.json ]; then npm ci --no-audit --no-fund; fi
 
 build:
 	$(CARGO) build --workspace --all-targets

@@ -102,23 +102,25 @@ pub enum AgentError {
     )]
     NotAWithdrawal(B256),
     /// No output root on L1 covers the withdrawal's L2 block yet.
-    #[error("no output covers L2 block {l2_block} yet; {expected}")]
+    #[error(
+        "no output covers L2 block {l2_block} yet; {expected}; run `sprout bridge prove {l2_tx_hash}` then (`sprout bridge status {l2_tx_hash}` follows it)"
+    )]
     NoOutputYet {
+        /// The withdrawal's L2 transaction.
+        l2_tx_hash: B256,
         /// The withdrawal's L2 block.
         l2_block: u64,
         /// When the covering output is expected, in words.
         expected: String,
     },
     /// Finalizing before proving.
-    #[error(
-        "withdrawal {withdrawal_hash} is not proven yet; run `sprout bridge prove {l2_tx_hash}` first{hint}"
-    )]
+    #[error("withdrawal {withdrawal_hash} is not proven yet{hint}")]
     NotProven {
         /// The withdrawal.
         withdrawal_hash: B256,
         /// Its L2 transaction.
         l2_tx_hash: B256,
-        /// When proving becomes possible, if not yet.
+        /// What to do: prove now, or when that becomes possible.
         hint: String,
     },
     /// Finalizing inside the finalization period.

@@ -112,14 +112,15 @@ impl RpcL1 {
         })
     }
 
-    /// `eth_call` of `data` to `to` at the latest block: the returned bytes, or the revert.
+    /// `eth_call` of `data` to `to` at the latest block (not `pending`, which would count
+    /// transactions still in the pool): the returned bytes, or the revert.
     pub async fn call(&self, to: Address, data: Bytes) -> Result<Bytes> {
         let call = alloy::rpc::types::TransactionRequest::default()
             .to(to)
             .input(data.into());
         Self::request(
             "eth_call",
-            std::future::IntoFuture::into_future(self.provider.call(call)),
+            std::future::IntoFuture::into_future(self.provider.call(call).block(BlockId::latest())),
         )
         .await
     }

@@ -129,13 +129,14 @@ fn check_finalizable(w: &Withdrawal, state: &WithdrawalState) -> Result<()> {
         return Err(AgentError::AlreadyFinalized(w.hash));
     }
     let Some(proven) = state.proven.filter(|p| p.output_current) else {
+        let tx = w.l2_tx_hash;
         let hint = match (state.proven, state.output) {
-            (Some(_), _) => {
-                ": the output it was proven against was deleted or replaced, so it must be proven again".to_string()
-            }
-            (None, Some(_)) => String::new(),
+            (Some(_), _) => format!(
+                ": the output it was proven against was deleted or replaced; run `sprout bridge prove {tx}` again"
+            ),
+            (None, Some(_)) => format!("; run `sprout bridge prove {tx}` first"),
             (None, None) => format!(
-                ", but no output covers L2 block {} yet; {}",
+                ", and no output covers its L2 block {} yet: {}; then run `sprout bridge prove {tx}`",
                 w.l2_block,
                 state.expected_output()
             ),

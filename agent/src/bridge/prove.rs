@@ -222,6 +222,7 @@ fn check_provable(w: &Withdrawal, state: &WithdrawalState) -> Result<OutputRef> 
         });
     }
     state.output.ok_or_else(|| AgentError::NoOutputYet {
+        l2_tx_hash: w.l2_tx_hash,
         l2_block: w.l2_block,
         expected: state.expected_output(),
     })

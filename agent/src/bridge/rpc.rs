@@ -111,7 +111,12 @@ pub(crate) fn revert_reason(error: &TransportError) -> Option<String> {
             if let Some(name) = PortalErrors::name_by_selector(selector) {
                 return Some(format!("{name}()"));
             }
-            Some(decode_revert_reason(&data).unwrap_or_else(|| format!("revert data {data}")))
+            let reason =
+                decode_revert_reason(&data).unwrap_or_else(|| format!("revert data {data}"));
+            Some(match reason.strip_prefix("revert: ") {
+                Some(message) => message.to_string(),
+                None => reason,
+            })
         }
         _ if payload.message.contains("revert") => Some(payload.message.to_string()),
         _ => None,
@@ -196,5 +201,38 @@ pub(crate) fn call_error(
             what,
             detail: other.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::{
+        sol_types::{Revert, SolError},
+        transports::RpcError,
+    };
+    use sprout_contracts::portal::Portal::AlreadyProven;
+
+    use super::*;
+
+    fn reverted(data: &[u8]) -> TransportError {
+        let json = format!(
+            r#"{{"code":3,"message":"execution reverted","data":"{}"}}"#,
+            Bytes::copy_from_slice(data)
+        );
+        RpcError::ErrorResp(serde_json::from_str(&json).expect("payload"))
+    }
+
+    #[test]
+    fn revert_reasons_name_portal_errors_and_require_messages() {
+        let proven = reverted(&AlreadyProven {}.abi_encode());
+        assert_eq!(revert_reason(&proven).as_deref(), Some("AlreadyProven()"));
+        assert!(portal_hint("AlreadyProven()").contains("sprout bridge finalize"));
+        let message = "L2OutputOracle: output index out of range";
+        let require = reverted(&Revert::from(message).abi_encode());
+        assert_eq!(revert_reason(&require).as_deref(), Some(message));
+        let other: TransportError = RpcError::ErrorResp(
+            serde_json::from_str(r#"{"code":-32000,"message":"nonce too low"}"#).expect("payload"),
+        );
+        assert_eq!(revert_reason(&other), None);
     }
 }

@@ -122,7 +122,7 @@ impl WithdrawalState {
         };
         if after >= self.now {
             format!(
-                "the output of L2 block {l2_block} is expected in about {} s (once L1 time passes {}); run `sprout bridge status` to follow",
+                "the output of L2 block {l2_block} is expected in about {} s (once L1 time passes {})",
                 after - self.now + 1,
                 utc(after, self.now)
             )
@@ -411,7 +411,7 @@ impl StatusReport {
         let proven = state.proven.filter(|p| p.output_current);
         let next = match status {
             WithdrawalStatus::WaitingToProve => format!(
-                "no output covers L2 block {} yet; {}",
+                "no output covers L2 block {} yet; {}; then run `sprout bridge prove {tx}`",
                 w.l2_block,
                 state.expected_output()
             ),

@@ -171,6 +171,13 @@ impl Proposer {
             return Ok(Step::UpToDate { next, head });
         }
         let output = self.node.output_at(next).await?;
+        // The oracle refuses an output whose L2 time has not passed on L1 yet.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if output.timestamp >= now {
+            return Ok(Step::UpToDate { next, head });
+        }
         if let Some(verifier) = &self.verifier {
             let theirs = verifier.output_at(next).await?;
             if theirs.output_root != output.output_root {
@@ -182,6 +189,9 @@ impl Proposer {
                 });
             }
         }
+        // A proposal this process counted as confirmed may since have been reorged away with
+        // its nonce: start from the account's nonce on L1.
+        self.txmgr.sync_nonce().await?;
         let l1_head = self.l1.head().await?;
         let data = propose_calldata(output.output_root, next, l1_head.hash, l1_head.number);
         let gas = self

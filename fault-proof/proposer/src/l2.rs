@@ -29,6 +29,8 @@ pub struct Output {
     pub block_number: u64,
     /// Its hash.
     pub block_hash: B256,
+    /// Its timestamp.
+    pub timestamp: u64,
     /// `keccak256(version ++ state root ++ message-passer storage root ++ block hash)`.
     pub output_root: B256,
 }
@@ -38,6 +40,8 @@ struct BlockRef {
     number: U64OrNumber,
     #[serde(default)]
     hash: B256,
+    #[serde(default)]
+    timestamp: Option<U64OrNumber>,
 }
 
 /// A block number as a JSON number or a hex string.
@@ -169,6 +173,11 @@ impl L2Node {
         Ok(Output {
             block_number,
             block_hash: wire.block_ref.hash,
+            timestamp: wire
+                .block_ref
+                .timestamp
+                .as_ref()
+                .map_or(0, U64OrNumber::get),
             output_root: wire.output_root,
         })
     }

@@ -26,10 +26,24 @@ pub async fn run(
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let mut proposer = Proposer::connect(&config, metrics).await?;
+    tokio::pin!(shutdown);
+    // L1 or a node not answering yet (they may start together) is retried; a wrong chain or
+    // key is not.
+    let mut proposer = loop {
+        match Proposer::connect(&config, metrics.clone()).await {
+            Ok(proposer) => break proposer,
+            Err(err @ (ProposerError::L1(_) | ProposerError::L2 { .. })) => {
+                warn!(target: "proposer", %err, "cannot reach L1 or the node yet; retrying");
+            }
+            Err(err) => return Err(err),
+        }
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            () = tokio::time::sleep(config.poll_interval) => {}
+        }
+    };
     info!(target: "proposer", address = %proposer.address(),
         oracle = %config.rollup.l2_output_oracle_address, head = ?config.head, "proposer starting");
-    tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,

@@ -5,14 +5,17 @@
 #[path = "../../../contracts/bindings/tests/it/anvil.rs"]
 mod anvil;
 mod bad_input;
+mod bridge;
 mod crash;
 mod derivation;
 mod devnet;
 mod harness;
 mod l1;
 mod pool_errors;
+mod proposer;
 mod rollup;
 mod rollupnet;
 mod rpc;
 mod tools;
+mod viem;
 mod vm;

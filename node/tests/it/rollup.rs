@@ -343,7 +343,7 @@ pub fn origin_of(node: &Node, number: u64) -> u64 {
     u64::from_str_radix(&input[2 + 56..2 + 72], 16).expect("number")
 }
 
-fn signal(pid: u32, sig: &str) {
+pub fn signal(pid: u32, sig: &str) {
     let status = std::process::Command::new("kill")
         .args([format!("-{sig}"), pid.to_string()])
         .status()

@@ -46,7 +46,7 @@ pub struct RollupNet {
     sequencer_args: Vec<String>,
 }
 
-/// A running `sprout batcher`, killed on drop.
+/// A running role process (`sprout batcher`, `sprout proposer`), killed on drop.
 pub struct Batcher {
     pub child: std::process::Child,
 }
@@ -91,6 +91,11 @@ pub fn batcher_key() -> alloy::signers::local::PrivateKeySigner {
     dev_signer(9)
 }
 
+/// The proposer's key in test rollups: the L2OutputOracle's proposer.
+pub fn proposer_key() -> alloy::signers::local::PrivateKeySigner {
+    dev_signer(8)
+}
+
 impl RollupNet {
     pub async fn start(max_sequencer_drift: u64) -> Self {
         Self::start_with(NetParams {
@@ -111,6 +116,7 @@ impl RollupNet {
         let mut deploy = L1DeployConfig::dev(operator);
         // The SystemConfig names the same batcher as the rollup config.
         deploy.batcher = batcher_key().address();
+        deploy.proposer = proposer_key().address();
         let addresses = deploy_l1(&l1, operator, deploy.clone())
             .await
             .expect("deploy");
@@ -300,27 +306,48 @@ impl RollupNet {
         key: &alloy::signers::local::PrivateKeySigner,
         extra: &[&str],
     ) -> Batcher {
+        let mut args = vec![
+            "--max-channel-duration",
+            "2",
+            "--confirmations",
+            "1",
+            "--resubmit-timeout",
+            "5",
+        ];
+        args.extend(extra);
+        self.role("batcher", "SPROUT_BATCHER_KEY", key, &args)
+    }
+
+    /// Starts `sprout proposer` for this rollup against the sequencer, with the oracle's
+    /// proposer key, fast polls and `extra` flags (`--l2.verify-rpc-url`).
+    pub fn proposer(&self, extra: &[&str]) -> Batcher {
+        self.role("proposer", "SPROUT_PROPOSER_KEY", &proposer_key(), extra)
+    }
+
+    /// Starts `sprout <role>` of this rollup with its key in `key_env`, logging to
+    /// `<role>.log`.
+    fn role(
+        &self,
+        role: &str,
+        key_env: &str,
+        key: &alloy::signers::local::PrivateKeySigner,
+        extra: &[&str],
+    ) -> Batcher {
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
             .args([
-                "batcher",
+                role,
                 "--chain",
                 &self.rollup_path.display().to_string(),
                 "--l1.rpc-url",
                 &self.l1_url(),
                 "--l2.rpc-url",
                 &self.node.url,
-                "--max-channel-duration",
-                "2",
-                "--confirmations",
-                "1",
                 "--poll-interval-ms",
                 "200",
-                "--resubmit-timeout",
-                "5",
             ])
             .args(extra)
             .env(
-                "SPROUT_BATCHER_KEY",
+                key_env,
                 format!("{}", B256::from_slice(&key.to_bytes()[..])),
             )
             .env("SPROUT_LOG", "info")
@@ -329,11 +356,11 @@ impl RollupNet {
                 std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
-                    .open(self.dir.path().join("batcher.log"))
+                    .open(self.dir.path().join(format!("{role}.log")))
                     .expect("log file"),
             ))
             .spawn()
-            .expect("spawn sprout batcher");
+            .unwrap_or_else(|e| panic!("spawn sprout {role}: {e}"));
         Batcher { child }
     }
 

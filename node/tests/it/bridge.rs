@@ -1,0 +1,440 @@
+//! `sprout bridge` against a whole `sprout up` devnet, run as a user or agent would: every
+//! subcommand with `--json`, its output parsed; errors checked for their advice and for having
+//! spent nothing.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_signer_local::PrivateKeySigner;
+use serde_json::{Value, json};
+
+use crate::harness::{dev_signer, npm_tool, post, quantity};
+
+const ETH: u128 = 1_000_000_000_000_000_000;
+
+/// A `sprout up` devnet on free ports with 1 s L1 blocks, stopped on drop.
+struct Devnet {
+    child: Child,
+    info: Value,
+    datadir: tempfile::TempDir,
+}
+
+impl Devnet {
+    fn start() -> Self {
+        let datadir = tempfile::tempdir().expect("tmp");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .args(["up", "--json", "--l1.block-time", "1"])
+            .args(["--l1.port", "0", "--l2.port", "0", "--follower.port", "0"])
+            .arg("--datadir")
+            .arg(datadir.path())
+            .env("SPROUT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn sprout up");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read");
+        let info: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("sprout up --json printed {line:?}: {e}"));
+        Self {
+            child,
+            info,
+            datadir,
+        }
+    }
+
+    fn l1(&self) -> String {
+        self.info["l1"]["rpcUrl"].as_str().expect("l1").to_string()
+    }
+
+    fn l2(&self) -> String {
+        self.info["l2"]["rpcUrl"].as_str().expect("l2").to_string()
+    }
+
+    fn oracle(&self) -> String {
+        self.info["contracts"]["l2OutputOracle"]
+            .as_str()
+            .expect("oracle")
+            .to_string()
+    }
+
+    /// Runs `sprout bridge ARGS… --json` on this devnet (no key from the environment).
+    fn bridge(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .arg("bridge")
+            .args(args)
+            .arg("--datadir")
+            .arg(self.datadir.path())
+            .args(["--l1.rpc-url", &self.l1(), "--l2.rpc-url", &self.l2()])
+            .args(["--timeout", "120", "--json"])
+            .env_remove("SPROUT_PRIVATE_KEY")
+            .env_remove("SPROUT_PRIVATE_KEY_FILE")
+            .env_remove("SPROUT_ROLLUP")
+            .env_remove("SPROUT_PORTAL")
+            .env("SPROUT_LOG", "warn")
+            .output()
+            .expect("run sprout bridge")
+    }
+
+    /// A command that must succeed: its one JSON document.
+    fn ok(&self, args: &[&str]) -> Value {
+        let out = self.bridge(args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "sprout bridge {args:?} failed: {}{stdout}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(stdout.trim())
+            .unwrap_or_else(|e| panic!("sprout bridge {args:?} printed {stdout:?}: {e}"))
+    }
+
+    /// A command that must fail: its stderr, which must contain every one of `expect`.
+    fn fails(&self, args: &[&str], expect: &[&str]) -> String {
+        let out = self.bridge(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            !out.status.success(),
+            "sprout bridge {args:?} should fail, printed {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "a failed command prints nothing on stdout"
+        );
+        for e in expect {
+            assert!(
+                stderr.contains(e),
+                "sprout bridge {args:?}: stderr lacks {e:?}:\n{stderr}"
+            );
+        }
+        stderr
+    }
+
+    /// Polls `status` until it reads `want`.
+    fn wait_for_status(&self, tx: &str, want: &str, secs: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let status = self.ok(&["status", tx]);
+            if status["status"] == want {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "withdrawal {tx} not {want} within {secs} s: {status}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn call(url: &str, method: &str, params: Value) -> Value {
+    let (_, reply) = post(
+        url,
+        &json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string(),
+    );
+    assert!(reply.get("error").is_none(), "{method}: {reply}");
+    reply["result"].clone()
+}
+
+fn balance(url: &str, account: Address) -> U256 {
+    let hex = call(url, "eth_getBalance", json!([account, "latest"]));
+    let hex = hex.as_str().expect("balance");
+    U256::from_str_radix(hex.trim_start_matches("0x"), 16).expect("hex balance")
+}
+
+fn key(signer: &PrivateKeySigner) -> String {
+    format!("{}", B256::from_slice(&signer.to_bytes()[..]))
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+fn address(v: &Value) -> Address {
+    text(v)
+        .parse()
+        .unwrap_or_else(|_| panic!("not an address: {v}"))
+}
+
+fn cast(args: &[&str]) -> Output {
+    Command::new(npm_tool("cast"))
+        .args(args)
+        .output()
+        .expect("cast")
+}
+
+/// A uint256 view of the oracle, read with cast.
+fn oracle_uint(net: &Devnet, signature: &str) -> u64 {
+    let out = cast(&["call", "--rpc-url", &net.l1(), &net.oracle(), signature]);
+    assert!(out.status.success(), "cast call {signature}: {out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.split_whitespace().next().unwrap_or_default();
+    first
+        .parse()
+        .unwrap_or_else(|_| panic!("{signature} = {text:?}"))
+}
+
+/// Stands in for the proposer until `sprout up` runs one: posts the outputs up to the one that
+/// covers `l2_block`, each `optimism_outputAtBlock(n)` at `nextBlockNumber()` once L1 time has
+/// passed block n's, from the oracle's proposer (the datadir's `proposer.key`, else dev
+/// account 0). A proposal that loses a race to a running proposer is simply re-checked.
+/// Delete once the proposer runs.
+fn propose_outputs_through(net: &Devnet, l2_block: u64) {
+    let proposer = std::fs::read_to_string(net.datadir.path().join("proposer.key"))
+        .map(|k| k.trim().to_string())
+        .unwrap_or_else(|_| key(&dev_signer(0)));
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while oracle_uint(net, "latestBlockNumber()(uint256)") < l2_block {
+        assert!(Instant::now() < deadline, "outputs not posted within 90 s");
+        let next = oracle_uint(net, "nextBlockNumber()(uint256)");
+        let block = call(
+            &net.l2(),
+            "eth_getBlockByNumber",
+            json!([format!("{next:#x}"), false]),
+        );
+        let l1 = call(&net.l1(), "eth_getBlockByNumber", json!(["latest", false]));
+        if block.is_null() || quantity(&l1["timestamp"]) <= quantity(&block["timestamp"]) {
+            std::thread::sleep(Duration::from_millis(250));
+            continue;
+        }
+        let output = call(
+            &net.l2(),
+            "optimism_outputAtBlock",
+            json!([format!("{next:#x}")]),
+        );
+        let _ = cast(&[
+            "send",
+            "--rpc-url",
+            &net.l1(),
+            "--private-key",
+            &proposer,
+            &net.oracle(),
+            "proposeL2Output(bytes32,uint256,bytes32,uint256)",
+            text(&output["outputRoot"]),
+            &next.to_string(),
+            text(&l1["hash"]),
+            &quantity(&l1["number"]).to_string(),
+        ]);
+    }
+}
+
+/// Gas used and fee paid (wei) of an L1 transaction.
+fn l1_cost(net: &Devnet, tx: &str) -> (u64, U256) {
+    let receipt = call(&net.l1(), "eth_getTransactionReceipt", json!([tx]));
+    let gas = quantity(&receipt["gasUsed"]);
+    let price = quantity(&receipt["effectiveGasPrice"]);
+    (gas, U256::from(gas) * U256::from(price))
+}
+
+#[test]
+fn bridge_deposits_withdraws_proves_and_finalizes() {
+    let net = Devnet::start();
+    // The L1 account: pays the deposit, proves and finalizes, and receives the withdrawal.
+    let user = dev_signer(3);
+    let user_key = key(&user);
+    let user_addr = user.address().to_string();
+    // A new L2 account, funded only by the deposit.
+    let fresh = PrivateKeySigner::random();
+    let fresh_key = key(&fresh);
+
+    let deposit = net.ok(&[
+        "deposit",
+        "--amount",
+        "1ether",
+        "--to",
+        &fresh.address().to_string(),
+        "--private-key",
+        &user_key,
+    ]);
+    assert_eq!(deposit["amount"], ETH.to_string());
+    assert_eq!(address(&deposit["from"]), user.address());
+    assert!(deposit["l2Block"].as_u64().expect("l2 block") > 0);
+    let receipt = call(
+        &net.l2(),
+        "eth_getTransactionReceipt",
+        json!([deposit["l2TxHash"]]),
+    );
+    assert_eq!(receipt["status"], "0x1", "deposit receipt {receipt}");
+    assert_eq!(balance(&net.l2(), fresh.address()), U256::from(ETH));
+
+    net.fails(
+        &[
+            "withdraw",
+            "--amount",
+            "2ether",
+            "--private-key",
+            &fresh_key,
+        ],
+        &[&format!(
+            "account {} holds 1 ETH on L2; withdraw at most 0.99",
+            fresh.address()
+        )],
+    );
+    let sent = net.ok(&[
+        "withdraw",
+        "--amount",
+        "0.5ether",
+        "--to",
+        &user_addr,
+        "--private-key",
+        &fresh_key,
+    ]);
+    let tx = text(&sent["l2TxHash"]).to_string();
+    let l2_block = sent["l2Block"].as_u64().expect("l2 block");
+    assert_eq!(sent["status"], "waiting-to-prove");
+    assert_eq!(sent["amount"], (ETH / 2).to_string());
+    assert_eq!(address(&sent["target"]), user.address());
+    assert_eq!(text(&sent["withdrawalHash"]).len(), 66);
+    assert!(balance(&net.l2(), fresh.address()) < U256::from(ETH / 2));
+
+    let status = net.ok(&["status", &tx]);
+    assert_eq!(status["status"], "waiting-to-prove");
+    assert_eq!(status["withdrawalHash"], sent["withdrawalHash"]);
+    assert!(
+        status["expectedOutputL2Block"]
+            .as_u64()
+            .expect("next output")
+            >= l2_block
+    );
+    net.fails(
+        &["prove", &tx, "--private-key", &user_key],
+        &[
+            &format!("no output covers L2 block {l2_block} yet"),
+            "expected",
+        ],
+    );
+    net.fails(
+        &["finalize", &tx, "--private-key", &user_key],
+        &["is not proven yet", "sprout bridge prove"],
+    );
+
+    propose_outputs_through(&net, l2_block);
+    let ready = net.wait_for_status(&tx, "ready-to-prove", 60);
+    assert!(ready["output"]["l2Block"].as_u64().expect("output block") >= l2_block);
+
+    let before = balance(&net.l1(), user.address());
+    let proven = net.ok(&["prove", &tx, "--private-key", &user_key]);
+    assert_eq!(proven["status"], "waiting-to-finalize");
+    let prove_tx = text(&proven["l1TxHash"]).to_string();
+    let status = net.ok(&["status", &tx]);
+    assert_eq!(status["status"], "waiting-to-finalize");
+    assert_eq!(status["provenAt"], proven["provenAt"]);
+    net.fails(
+        &["prove", &tx, "--private-key", &user_key],
+        &["already proven", "sprout bridge finalize"],
+    );
+    net.fails(
+        &["finalize", &tx, "--private-key", &user_key],
+        &["finalization period ends at", "UTC"],
+    );
+
+    net.wait_for_status(&tx, "ready-to-finalize", 60);
+    let finalized = net.ok(&["finalize", &tx, "--private-key", &user_key]);
+    assert_eq!(finalized["status"], "finalized");
+    assert_eq!(finalized["amount"], (ETH / 2).to_string());
+    let finalize_tx = text(&finalized["l1TxHash"]).to_string();
+    assert_eq!(net.ok(&["status", &tx])["status"], "finalized");
+    net.fails(
+        &["finalize", &tx, "--private-key", &user_key],
+        &["already finalized"],
+    );
+    net.fails(
+        &["prove", &tx, "--private-key", &user_key],
+        &["already finalized"],
+    );
+
+    // The user received the amount and paid for the two L1 transactions, nothing else.
+    let (prove_gas, prove_fee) = l1_cost(&net, &prove_tx);
+    let (finalize_gas, finalize_fee) = l1_cost(&net, &finalize_tx);
+    assert_eq!(proven["l1GasUsed"], prove_gas);
+    assert_eq!(finalized["l1GasUsed"], finalize_gas);
+    eprintln!("L1 gas: prove {prove_gas}, finalize {finalize_gas}");
+    assert_eq!(
+        balance(&net.l1(), user.address()),
+        before + U256::from(ETH / 2) - prove_fee - finalize_fee
+    );
+}
+
+#[test]
+fn bridge_refuses_what_cannot_work_before_spending() {
+    let net = Devnet::start();
+    let dev0 = dev_signer(0).address();
+    // No key on a devnet datadir: dev account 0, and it says so; too much: nothing is sent.
+    let stderr = net.fails(
+        &["withdraw", "--amount", "20000ether"],
+        &[
+            &format!("signing with dev account 0 ({dev0})"),
+            &format!("account {dev0} holds 10000 ETH on L2; withdraw at most 9999.99"),
+        ],
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let nonce = call(
+        &net.l2(),
+        "eth_getTransactionCount",
+        json!([dev0, "latest"]),
+    );
+    assert_eq!(nonce, "0x0", "nothing was sent from dev account 0 on L2");
+    let broke = key(&PrivateKeySigner::random());
+    net.fails(
+        &["deposit", "--amount", "1ether", "--private-key", &broke],
+        &["holds 0 ETH on L1; deposit at most 0 ETH"],
+    );
+    net.fails(
+        &["status", &format!("{}", B256::repeat_byte(7))],
+        &["L2 has no receipt for transaction 0x0707"],
+    );
+    net.fails(&["deposit", "--amount", "1.5"], &["invalid amount \"1.5\""]);
+
+    // Outside a devnet datadir, with no key: it says where the chain and the key come from.
+    let empty = tempfile::tempdir().expect("tmp");
+    let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["bridge", "status", &format!("{}", B256::ZERO), "--datadir"])
+        .arg(empty.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no chain found in"),
+        "{out:?}"
+    );
+    let rollup: PathBuf = net.datadir.path().join("rollup.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["bridge", "withdraw", "--amount", "1ether", "--rollup"])
+        .arg(&rollup)
+        .args(["--l1.rpc-url", &net.l1(), "--l2.rpc-url", &net.l2()])
+        .arg("--datadir")
+        .arg(Path::new(empty.path()))
+        .env_remove("SPROUT_PRIVATE_KEY")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no key to sign with"),
+        "{out:?}"
+    );
+}

@@ -1,0 +1,171 @@
+//! viem's OP Stack actions against `sprout up`: `tests/viem/withdrawal.mjs` deposits, withdraws,
+//! proves and finalizes with viem alone, checking the withdrawal status at every stage and the
+//! L1 balance at the end.
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+/// `sprout up --json` on free ports and a temp datadir, stopped with SIGTERM when dropped (its
+/// children stop with it).
+struct Up {
+    child: Child,
+    info: Value,
+    datadir: PathBuf,
+}
+
+impl Up {
+    fn start(datadir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .args(["up", "--json", "--l1.block-time", "1"])
+            .args(["--l1.port", "0", "--l2.port", "0", "--follower.port", "0"])
+            .arg("--datadir")
+            .arg(datadir)
+            .env("SPROUT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn sprout up");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read");
+        let info: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("sprout up --json printed {line:?}: {e}"));
+        Self {
+            child,
+            info,
+            datadir: datadir.to_path_buf(),
+        }
+    }
+
+    fn get(&self, pointer: &str) -> String {
+        self.info
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("sprout up --json has no {pointer}: {}", self.info))
+            .to_string()
+    }
+
+    /// The last lines of a role's log, for a failure message.
+    fn log_tail(&self, role: &str) -> String {
+        let text = std::fs::read_to_string(self.datadir.join(format!("logs/{role}.log")))
+            .unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn viem_op_stack_deposit_withdraw_prove_finalize() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = root.join("tests/viem/withdrawal.mjs");
+    assert!(
+        root.join("node_modules/viem/package.json").exists(),
+        "viem is missing: run `npm ci` in the repository root (make test does)"
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let up = Up::start(tmp.path());
+
+    let started = Instant::now();
+    let mut node = Command::new("node")
+        .arg(&script)
+        .current_dir(&root)
+        .env("L1_RPC_URL", up.get("/l1/rpcUrl"))
+        .env("L2_RPC_URL", up.get("/l2/rpcUrl"))
+        .env("PORTAL", up.get("/contracts/portal"))
+        .env("L2_OUTPUT_ORACLE", up.get("/contracts/l2OutputOracle"))
+        // Dev account 3: no other test of this devnet spends from it.
+        .env("PRIVATE_KEY", up.get("/accounts/3/privateKey"))
+        .env("TIMEOUT_SECONDS", "120")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn node (Node.js is needed for make test)");
+    // The script bounds itself at 120 s; this bounds the script.
+    let deadline = started + Duration::from_secs(150);
+    let status = loop {
+        if let Some(status) = node.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = node.kill();
+            let _ = node.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    node.stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("stdout");
+    node.stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let context = || {
+        format!(
+            "\n--- withdrawal.mjs stdout\n{stdout}\n--- stderr\n{stderr}\n--- proposer.log (tail)\n{}",
+            up.log_tail("proposer")
+        )
+    };
+    match status {
+        None => panic!("withdrawal.mjs did not exit within 150 s{}", context()),
+        Some(s) if !s.success() => panic!("withdrawal.mjs exited with {s}{}", context()),
+        Some(_) => {}
+    }
+
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("not a JSON line {l:?}: {e}{}", context()))
+        })
+        .collect();
+    let statuses: Vec<&str> = lines.iter().filter_map(|l| l["status"].as_str()).collect();
+    assert_eq!(
+        statuses,
+        [
+            "waiting-to-prove",
+            "ready-to-prove",
+            "waiting-to-finalize",
+            "ready-to-finalize",
+            "finalized"
+        ],
+        "{}",
+        context()
+    );
+    let last = lines.last().expect("a line");
+    assert_eq!(last["stage"], "done", "{}", context());
+    assert_eq!(last["ok"], true, "{}", context());
+    eprintln!(
+        "viem withdrawal flow: {} s (script), {:.1} s (wall)",
+        last["seconds"],
+        started.elapsed().as_secs_f64()
+    );
+}
