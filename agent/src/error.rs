@@ -139,6 +139,23 @@ pub enum AgentError {
         /// The L1 head's timestamp.
         now: u64,
     },
+    /// The Portal on L1 holds less ETH than the withdrawal pays: finalizing now would mark it
+    /// finalized without paying it. Nothing was sent.
+    #[error(
+        "the Portal {portal} holds {have_eth} ETH on L1, less than the {need_eth} ETH this withdrawal pays: finalizing now would mark withdrawal {withdrawal_hash} finalized and pay nothing. Nothing was sent; this chain's L2 supply is not backed by deposits on L1 (on a devnet: ETH from the L2 genesis). Finalize once the Portal holds enough",
+        have_eth = eth(*.have),
+        need_eth = eth(*.need),
+    )]
+    PortalUnderfunded {
+        /// The Portal.
+        portal: Address,
+        /// Its balance.
+        have: U256,
+        /// The withdrawal's value.
+        need: U256,
+        /// The withdrawal.
+        withdrawal_hash: B256,
+    },
     /// Proving or finalizing a finalized withdrawal.
     #[error("withdrawal {0} is already finalized: its ETH was paid out on L1; nothing to do")]
     AlreadyFinalized(B256),

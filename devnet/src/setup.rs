@@ -264,6 +264,19 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
     deploy.starting_timestamp = now;
     info!(target: "devnet", "deploying the L1 contracts");
     let addresses = deploy_l1(&l1, operator, deploy.clone()).await?;
+    // The L2 genesis mints ETH that no deposit locked on L1; the Portal pays withdrawals from
+    // what it holds, so it must hold at least the L2 supply or withdrawals of genesis ETH would
+    // be finalized without being paid.
+    let l2_supply = chain
+        .genesis
+        .alloc
+        .values()
+        .fold(U256::ZERO, |sum, account| {
+            sum.saturating_add(account.balance)
+        });
+    l1.raw_request::<_, ()>("anvil_setBalance".into(), (addresses.portal, l2_supply))
+        .await
+        .map_err(|e| DevnetError::NotReady(format!("backing the L2 supply in the Portal: {e}")))?;
     let anchor = l1
         .get_block_by_number(Default::default())
         .await

@@ -13,6 +13,7 @@ use sprout_protocol::{
     BlockEnvInputs, ChainConfig, ExecutedBlock, Executor, RecoveredTx,
     derive::{L2BlockInfo, PayloadAttributes, rollup_block_inputs, rollup_fees},
     executor::ApplyError,
+    l1_info::L1BlockInfo,
 };
 use sprout_sequencer::pool::{AccountReader, PoolConfig, TxPool};
 use tokio::sync::broadcast;
@@ -71,6 +72,9 @@ pub struct Chain {
     resets: std::sync::atomic::AtomicU64,
     /// The last L1 block derivation read.
     derivation_l1: RwLock<Option<sprout_protocol::l1_info::L1BlockRef>>,
+    /// In rollup mode: the L1 fee parameters of the head block (its L1-info deposit), by the
+    /// head's hash, for admission. Set when a block is published, read from storage otherwise.
+    head_l1_info: RwLock<Option<(B256, L1BlockInfo)>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -151,6 +155,7 @@ impl Chain {
             rollup,
             resets: Default::default(),
             derivation_l1: RwLock::new(None),
+            head_l1_info: RwLock::new(None),
         }))
     }
 
@@ -208,13 +213,53 @@ impl Chain {
             other => format!("rlp: {other}"),
         })?;
         let hash = tx.hash;
-        let pool_tx = PoolTx::new(tx, raw.len(), self.executor.spec);
+        let pool_tx = self
+            .pool_tx(tx, raw.len())
+            .map_err(|e| format!("cannot price the L1 data fee: {e}"))?;
         let base_fee = self.next_base_fee();
         self.pool
             .add(pool_tx, &PoolState(&self.storage), base_fee)
             .map_err(|err| err.to_string())?;
         let _ = self.pending.send(hash);
         Ok(hash)
+    }
+
+    /// `tx` as the pool holds it, with its L1 data fee at the head's L1 fee parameters.
+    fn pool_tx(&self, tx: RecoveredTx, encoded_len: usize) -> Result<PoolTx> {
+        let l1_fee = match self.head_l1_info()? {
+            Some(info) => info.l1_fee(L1BlockInfo::l1_gas_used(&tx.tx.unsigned_encoding())),
+            None => U256::ZERO,
+        };
+        Ok(PoolTx::new(tx, encoded_len, self.executor.spec, l1_fee))
+    }
+
+    /// In rollup mode, the L1 fee parameters the head block was built with (what the next
+    /// block of the same epoch charges); `None` off a rollup or at genesis.
+    fn head_l1_info(&self) -> Result<Option<L1BlockInfo>> {
+        if self.rollup.is_none() {
+            return Ok(None);
+        }
+        let (header, hash) = self.head();
+        if let Some((cached, info)) = *self.head_l1_info.read()
+            && cached == hash
+        {
+            return Ok(Some(info));
+        }
+        if header.number == 0 {
+            return Ok(None);
+        }
+        let body = self
+            .storage
+            .body(&hash)?
+            .ok_or(NodeError::UnknownBlock(hash))?;
+        let info = match body.transaction(0)? {
+            Some(first) => l1_info_of(&first),
+            None => None,
+        };
+        if let Some(info) = info {
+            *self.head_l1_info.write() = Some((hash, info));
+        }
+        Ok(info)
     }
 
     fn block_inputs(&self, parent: &Header) -> BlockEnvInputs {
@@ -279,18 +324,29 @@ impl Chain {
             allow_user_txs = plan.allow_user_txs;
         }
         let mut best = self.pool.best(base_fee);
+        let mut evicted = Vec::new();
         while allow_user_txs && builder.gas_remaining() >= 21_000 {
             let Some(tx) = best.next() else { break };
+            if tx.tx.tx.gas_limit() > builder.gas_remaining() {
+                // Fits a later, emptier block: keep it, and its sender's later nonces behind it.
+                best.mark_invalid(tx.tx.sender);
+                continue;
+            }
             match builder.apply((*tx.tx).clone()) {
                 Ok(()) => {}
                 Err(ApplyError::Invalid(err)) => {
-                    debug!(target: "sequencer", hash = %tx.tx.hash, %err, "skipping transaction");
+                    // It would block its sender's later nonces forever: drop it.
+                    warn!(target: "sequencer", hash = %tx.tx.hash, sender = %tx.tx.sender,
+                        nonce = tx.tx.tx.nonce(), %err,
+                        "evicting a transaction the block builder cannot include");
                     best.mark_invalid(tx.tx.sender);
+                    evicted.push(tx.tx.hash);
                 }
                 Err(ApplyError::Fatal(err)) => return Err(err.into()),
             }
         }
         drop(best);
+        self.pool.remove(&evicted);
         let executed = builder.finish(parent.state_root, self.storage.as_ref())?;
         debug_assert_eq!(executed.block.header.parent_hash, parent_hash);
         self.storage.commit_block(&executed)?;
@@ -305,6 +361,16 @@ impl Chain {
             logs: crate::rpc::types::block_logs(executed),
         });
         *self.head.write() = (executed.block.header.clone(), executed.hash);
+        if self.rollup.is_some()
+            && let Some(info) = executed
+                .block
+                .body
+                .transactions
+                .first()
+                .and_then(l1_info_of)
+        {
+            *self.head_l1_info.write() = Some((executed.hash, info));
+        }
         let included: Vec<B256> = executed
             .block
             .body
@@ -365,7 +431,7 @@ impl Chain {
                 let Ok(tx) = RecoveredTx::decode(raw) else {
                     continue;
                 };
-                let pool_tx = PoolTx::new(tx, raw.len(), self.executor.spec);
+                let pool_tx = self.pool_tx(tx, raw.len())?;
                 if self
                     .pool
                     .add(pool_tx, &PoolState(&self.storage), base_fee)
@@ -630,6 +696,16 @@ impl Chain {
     /// The rollup config, in rollup mode.    /// The rollup config, in rollup mode.
     pub fn rollup_config(&self) -> Option<&sprout_protocol::rollup::RollupConfig> {
         self.rollup.as_ref().map(|r| &r.config)
+    }
+}
+
+/// The L1 fee parameters of a rollup block, from its first transaction (the L1-info deposit).
+fn l1_info_of(first: &sprout_protocol::tx::SproutTx) -> Option<L1BlockInfo> {
+    match first {
+        sprout_protocol::tx::SproutTx::Deposit(deposit) => {
+            L1BlockInfo::from_ecotone_calldata(&deposit.input).ok()
+        }
+        _ => None,
     }
 }
 

@@ -140,3 +140,43 @@ fn unwinding_restores_the_flat_state_and_the_chain_goes_on() {
     // Unwinding to the head or above changes nothing.
     assert_eq!(chain.unwind_to(5).expect("noop"), 0);
 }
+
+#[test]
+fn a_transaction_the_builder_cannot_include_is_evicted_and_its_sender_goes_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
+    let chain = Chain::open(Storage::open(dir.path()).expect("db"), config).expect("chain");
+    let alice = &crate::dev::dev_signers(1).expect("keys")[0];
+    // Init code past EIP-3860's 49,152 bytes: the pool takes it, execution refuses it.
+    let mut tx = TxEip1559 {
+        chain_id: 901,
+        nonce: 0,
+        gas_limit: 3_000_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1_000_000,
+        to: TxKind::Create,
+        value: U256::ZERO,
+        access_list: Default::default(),
+        input: Bytes::from(vec![0x5b; 50_000]),
+    };
+    let sig = alice.sign_transaction_sync(&mut tx).expect("sign");
+    let raw: Bytes = TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into();
+    let stuck = chain.submit_raw(&raw).expect("admitted");
+    chain.produce_block().expect("block 1");
+    assert!(!chain.pool().contains(&stuck), "evicted, not left pending");
+    let (head, hash) = chain.head();
+    let body = chain.storage().body(&hash).expect("read").expect("body");
+    assert_eq!((head.number, body.transactions.len()), (1, 0));
+    // Alice is not blocked: a new transaction at the same nonce goes in.
+    let next = chain
+        .submit_raw(&sign(
+            alice,
+            0,
+            TxKind::Call(Address::repeat_byte(7)),
+            1,
+            &[],
+        ))
+        .expect("same nonce again");
+    chain.produce_block().expect("block 2");
+    assert!(chain.storage().tx_location(&next).expect("read").is_some());
+}

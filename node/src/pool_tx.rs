@@ -14,16 +14,19 @@ pub struct PoolTx {
     pub tx: Arc<RecoveredTx>,
     encoded_len: usize,
     intrinsic_gas: u64,
+    l1_fee: U256,
 }
 
 impl PoolTx {
-    /// Wraps a recovered transaction, computing its size and intrinsic gas under `spec`.
-    pub fn new(tx: RecoveredTx, encoded_len: usize, spec: SpecId) -> Self {
+    /// Wraps a recovered transaction, computing its intrinsic gas under `spec`; `l1_fee` is
+    /// the rollup's L1 data fee for it at admission (0 off a rollup).
+    pub fn new(tx: RecoveredTx, encoded_len: usize, spec: SpecId, l1_fee: U256) -> Self {
         let intrinsic_gas = tx.intrinsic_gas(spec);
         Self {
             tx: Arc::new(tx),
             encoded_len,
             intrinsic_gas,
+            l1_fee,
         }
     }
 }
@@ -61,5 +64,8 @@ impl PoolTransaction for PoolTx {
     }
     fn intrinsic_gas(&self) -> u64 {
         self.intrinsic_gas
+    }
+    fn l1_fee(&self) -> U256 {
+        self.l1_fee
     }
 }

@@ -67,6 +67,17 @@ impl Bridge {
         let w = self.withdrawal(l2_tx).await?;
         let state = self.withdrawal_state(&w).await?;
         check_finalizable(&w, &state)?;
+        // The Portal pays from what deposits locked in it; a failed payment still marks the
+        // withdrawal finalized, so that is never risked.
+        let have = self.balance(Layer::L1, self.portal).await?;
+        if have < w.tx.value {
+            return Err(AgentError::PortalUnderfunded {
+                portal: self.portal,
+                have,
+                need: w.tx.value,
+                withdrawal_hash: w.hash,
+            });
+        }
         let call = Portal::finalizeWithdrawalTransactionCall { _tx: w.tx.clone() };
         let tx = TransactionRequest::default()
             .with_from(from)

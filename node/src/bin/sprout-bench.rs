@@ -13,6 +13,8 @@ mod executor;
 mod http;
 #[path = "sprout_bench/report.rs"]
 mod report;
+#[path = "sprout_bench/withdraw.rs"]
+mod withdraw;
 #[path = "sprout_bench/workload.rs"]
 mod workload;
 
@@ -70,6 +72,9 @@ struct Args {
     /// Skip the derivation catch-up figure.
     #[arg(long)]
     skip_derive: bool,
+    /// Skip the withdrawal figure.
+    #[arg(long)]
+    skip_withdraw: bool,
     /// Seconds of load before a new follower syncs the history.
     #[arg(long = "derive.seconds", default_value_t = 120)]
     derive_seconds: u64,
@@ -226,6 +231,11 @@ fn run(args: &Args) -> Result<Report> {
             args.derive_seconds,
             args.derive_tx_per_s,
         )?);
+    }
+    if !args.skip_withdraw {
+        let sprout = sprout_binary(args)?;
+        progress("withdrawal: sprout bridge withdraw, prove and finalize on a devnet");
+        report.withdraw = Some(withdraw::run(&sprout)?);
     }
     Ok(report)
 }

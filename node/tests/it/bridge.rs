@@ -13,7 +13,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use serde_json::{Value, json};
 
-use crate::harness::{dev_signer, npm_tool, post, quantity};
+use crate::harness::{dev_signer, post, quantity};
 
 const ETH: u128 = 1_000_000_000_000_000_000;
 
@@ -56,13 +56,6 @@ impl Devnet {
 
     fn l2(&self) -> String {
         self.info["l2"]["rpcUrl"].as_str().expect("l2").to_string()
-    }
-
-    fn oracle(&self) -> String {
-        self.info["contracts"]["l2OutputOracle"]
-            .as_str()
-            .expect("oracle")
-            .to_string()
     }
 
     /// Runs `sprout bridge ARGS… --json` on this devnet (no key from the environment).
@@ -181,68 +174,6 @@ fn address(v: &Value) -> Address {
         .unwrap_or_else(|_| panic!("not an address: {v}"))
 }
 
-fn cast(args: &[&str]) -> Output {
-    Command::new(npm_tool("cast"))
-        .args(args)
-        .output()
-        .expect("cast")
-}
-
-/// A uint256 view of the oracle, read with cast.
-fn oracle_uint(net: &Devnet, signature: &str) -> u64 {
-    let out = cast(&["call", "--rpc-url", &net.l1(), &net.oracle(), signature]);
-    assert!(out.status.success(), "cast call {signature}: {out:?}");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let first = text.split_whitespace().next().unwrap_or_default();
-    first
-        .parse()
-        .unwrap_or_else(|_| panic!("{signature} = {text:?}"))
-}
-
-/// Stands in for the proposer until `sprout up` runs one: posts the outputs up to the one that
-/// covers `l2_block`, each `optimism_outputAtBlock(n)` at `nextBlockNumber()` once L1 time has
-/// passed block n's, from the oracle's proposer (the datadir's `proposer.key`, else dev
-/// account 0). A proposal that loses a race to a running proposer is simply re-checked.
-/// Delete once the proposer runs.
-fn propose_outputs_through(net: &Devnet, l2_block: u64) {
-    let proposer = std::fs::read_to_string(net.datadir.path().join("proposer.key"))
-        .map(|k| k.trim().to_string())
-        .unwrap_or_else(|_| key(&dev_signer(0)));
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while oracle_uint(net, "latestBlockNumber()(uint256)") < l2_block {
-        assert!(Instant::now() < deadline, "outputs not posted within 90 s");
-        let next = oracle_uint(net, "nextBlockNumber()(uint256)");
-        let block = call(
-            &net.l2(),
-            "eth_getBlockByNumber",
-            json!([format!("{next:#x}"), false]),
-        );
-        let l1 = call(&net.l1(), "eth_getBlockByNumber", json!(["latest", false]));
-        if block.is_null() || quantity(&l1["timestamp"]) <= quantity(&block["timestamp"]) {
-            std::thread::sleep(Duration::from_millis(250));
-            continue;
-        }
-        let output = call(
-            &net.l2(),
-            "optimism_outputAtBlock",
-            json!([format!("{next:#x}")]),
-        );
-        let _ = cast(&[
-            "send",
-            "--rpc-url",
-            &net.l1(),
-            "--private-key",
-            &proposer,
-            &net.oracle(),
-            "proposeL2Output(bytes32,uint256,bytes32,uint256)",
-            text(&output["outputRoot"]),
-            &next.to_string(),
-            text(&l1["hash"]),
-            &quantity(&l1["number"]).to_string(),
-        ]);
-    }
-}
-
 /// Gas used and fee paid (wei) of an L1 transaction.
 fn l1_cost(net: &Devnet, tx: &str) -> (u64, U256) {
     let receipt = call(&net.l1(), "eth_getTransactionReceipt", json!([tx]));
@@ -333,8 +264,8 @@ fn bridge_deposits_withdraws_proves_and_finalizes() {
         &["is not proven yet", "sprout bridge prove"],
     );
 
-    propose_outputs_through(&net, l2_block);
-    let ready = net.wait_for_status(&tx, "ready-to-prove", 60);
+    // The devnet's proposer posts the output that covers it.
+    let ready = net.wait_for_status(&tx, "ready-to-prove", 90);
     assert!(ready["output"]["l2Block"].as_u64().expect("output block") >= l2_block);
 
     let before = balance(&net.l1(), user.address());
@@ -354,6 +285,17 @@ fn bridge_deposits_withdraws_proves_and_finalizes() {
     );
 
     net.wait_for_status(&tx, "ready-to-finalize", 60);
+    // A Portal that cannot pay would mark the withdrawal finalized and pay nothing: refused
+    // before anything is sent.
+    let portal = net.info["contracts"]["portal"].clone();
+    let locked = call(&net.l1(), "eth_getBalance", json!([portal, "latest"]));
+    call(&net.l1(), "anvil_setBalance", json!([portal, "0x0"]));
+    net.fails(
+        &["finalize", &tx, "--private-key", &user_key],
+        &["holds 0 ETH on L1", "Nothing was sent"],
+    );
+    call(&net.l1(), "anvil_setBalance", json!([portal, locked]));
+    assert_eq!(net.ok(&["status", &tx])["status"], "ready-to-finalize");
     let finalized = net.ok(&["finalize", &tx, "--private-key", &user_key]);
     assert_eq!(finalized["status"], "finalized");
     assert_eq!(finalized["amount"], (ETH / 2).to_string());

@@ -94,6 +94,62 @@ fn call(url: &str, method: &str, params: Value) -> Value {
     reply["result"].clone()
 }
 
+/// Every preinstall has its canonical code (Permit2 with its chain's immutables) on both
+/// layers, and Multicall3's `aggregate3` answers on both.
+fn check_preinstalls(up: &Up) {
+    use alloy::primitives::{Bytes, keccak256};
+    for (url, chain_id) in [(up.l1(), 31337u64), (up.l2(), 901)] {
+        let expected = sprout_contracts::preinstalls(chain_id).expect("preinstalls");
+        assert_eq!(expected.len(), 6);
+        for preinstall in expected {
+            let code: Bytes = serde_json::from_value(call(
+                &url,
+                "eth_getCode",
+                json!([preinstall.address, "latest"]),
+            ))
+            .expect("code");
+            assert_eq!(
+                keccak256(&code),
+                keccak256(&preinstall.code),
+                "{} on chain {chain_id}",
+                preinstall.name
+            );
+            if preinstall.address != sprout_contracts::preinstalls::PERMIT2 {
+                assert_eq!(
+                    keccak256(&code),
+                    preinstall.canonical_hash,
+                    "{}",
+                    preinstall.name
+                );
+            }
+        }
+        // aggregate3 of two calls: the chain id through Multicall3's getChainId, and the
+        // block number.
+        let out = Command::new(npm_tool("cast"))
+            .args([
+                "call",
+                "--rpc-url",
+                &url,
+                "0xcA11bde05977b3631167028862bE2a173976CA11",
+                "aggregate3((address,bool,bytes)[])((bool,bytes)[])",
+                "[(0xcA11bde05977b3631167028862bE2a173976CA11,false,0x3408e470),(0xcA11bde05977b3631167028862bE2a173976CA11,false,0x42cbb15c)]",
+            ])
+            .output()
+            .expect("cast");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "aggregate3 on chain {chain_id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let chain_word = format!("{chain_id:064x}");
+        assert!(
+            text.contains(&format!("(true, 0x{chain_word})")),
+            "aggregate3 on chain {chain_id}: {text}"
+        );
+    }
+}
+
 #[test]
 fn sprout_up_deposit_with_cast_crash_restart_stop_and_resume() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -168,14 +224,18 @@ fn sprout_up_deposit_with_cast_crash_restart_stop_and_resume() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
-    // The batcher spends from a key of its own, not one of the accounts handed to users.
-    let batcher = up.info["batcher"].as_str().expect("batcher");
+    // The batcher and the proposer spend from keys of their own, not accounts handed to users.
     let accounts = up.info["accounts"].as_array().expect("accounts");
-    assert!(
-        accounts
-            .iter()
-            .all(|a| a["address"].as_str() != Some(batcher))
-    );
+    for role in ["batcher", "proposer"] {
+        let address = up.info[role].as_str().expect(role);
+        assert!(
+            accounts
+                .iter()
+                .all(|a| a["address"].as_str() != Some(address)),
+            "{role}"
+        );
+    }
+    check_preinstalls(&up);
     // A crashed sequencer (SIGKILL) is restarted and the chain goes on.
     let out = Command::new("pgrep")
         .args([

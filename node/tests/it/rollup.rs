@@ -454,3 +454,65 @@ async fn an_l1_reorg_of_the_origin_rolls_back_unsafe_blocks_and_drops_its_deposi
     // The chain goes on.
     net.node.wait_for_block(head + 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_that_can_pay_gas_but_not_its_l1_fee_is_refused() {
+    let net = RollupNet::start(600).await;
+    net.node.wait_for_block(2);
+    let poor = alloy::signers::local::PrivateKeySigner::random();
+    let (max_fee, value) = (10_000_000_000u128, 1_000u64);
+    // Exactly gas * price + value, nothing for the L1 data fee.
+    let exact = 21_000 * max_fee + u128::from(value);
+    let fund = sign_1559(
+        &dev_signer(6),
+        0,
+        Some(poor.address()),
+        U256::from(exact),
+        21_000,
+        max_fee,
+        1_000_000,
+        Bytes::new(),
+    );
+    let hash: B256 = serde_json::from_value(net.node.call("eth_sendRawTransaction", json!([fund])))
+        .expect("hash");
+    net.node.receipt(hash);
+    let spend = |nonce| {
+        sign_1559(
+            &poor,
+            nonce,
+            Some(address!("0x000000000000000000000000000000000000dEaD")),
+            U256::from(value),
+            21_000,
+            max_fee,
+            1_000_000,
+            Bytes::new(),
+        )
+    };
+    let (code, message) = net.node.error("eth_sendRawTransaction", json!([spend(0)]));
+    assert_eq!(code, -32000);
+    assert!(
+        message.starts_with(&format!(
+            "insufficient funds for gas * price + value + l1 fee: balance {exact}, tx cost "
+        )) && message.contains("(l1 fee "),
+        "{message}"
+    );
+    // With the L1 fee on top, the same transaction goes in.
+    let top_up = sign_1559(
+        &dev_signer(6),
+        1,
+        Some(poor.address()),
+        U256::from(ONE_ETH / 1000),
+        21_000,
+        max_fee,
+        1_000_000,
+        Bytes::new(),
+    );
+    let hash: B256 =
+        serde_json::from_value(net.node.call("eth_sendRawTransaction", json!([top_up])))
+            .expect("hash");
+    net.node.receipt(hash);
+    let hash: B256 =
+        serde_json::from_value(net.node.call("eth_sendRawTransaction", json!([spend(0)])))
+            .expect("accepted once it can pay the L1 fee");
+    assert_eq!(net.node.receipt(hash)["status"], "0x1");
+}

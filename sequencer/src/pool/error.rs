@@ -82,6 +82,19 @@ pub enum PoolError {
         /// The transaction's cost.
         cost: U256,
     },
+    /// Balance below `gas_limit * max_fee + value + l1_fee` on a rollup.
+    #[error(
+        "insufficient funds for gas * price + value + l1 fee: balance {balance}, tx cost {cost} (l1 fee {l1_fee}), overshot {}",
+        cost.saturating_sub(*balance)
+    )]
+    InsufficientFundsForL1Fee {
+        /// Account balance.
+        balance: U256,
+        /// The transaction's cost, L1 fee included.
+        cost: U256,
+        /// The L1 data fee part of it.
+        l1_fee: U256,
+    },
     /// Balance below the cost of the sender's pending transactions plus this one.
     #[error(
         "insufficient funds for gas * price + value: balance {balance}, queued cost {queued}, tx cost {cost}, overshot {}",

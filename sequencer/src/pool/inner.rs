@@ -90,7 +90,16 @@ impl<T: PoolTransaction> PoolInner<T> {
         }
         let cost = tx.cost();
         if balance < cost {
-            return Err(PoolError::InsufficientFunds { balance, cost });
+            let l1_fee = tx.l1_fee();
+            return Err(if l1_fee.is_zero() {
+                PoolError::InsufficientFunds { balance, cost }
+            } else {
+                PoolError::InsufficientFundsForL1Fee {
+                    balance,
+                    cost,
+                    l1_fee,
+                }
+            });
         }
         self.check_expenditure(sender, nonce, cost, balance)?;
         if tx.max_fee_per_gas() < u128::from(base_fee) {
@@ -423,6 +432,33 @@ mod tests {
             err(&pool, tx, &state, 1),
             "insufficient funds for gas * price + value: balance 1000, tx cost 210500, overshot 209500"
         );
+    }
+
+    #[test]
+    fn a_transaction_that_cannot_pay_its_l1_fee_is_refused_naming_it() {
+        let pool = TxPool::new(config());
+        let mut state = MockState::default();
+        // Enough for gas and value (210,500), not for the L1 fee on top.
+        state.set(addr(1), 0, U256::from(250_000));
+        let tx = MockTx {
+            value: U256::from(500),
+            l1_fee: U256::from(40_000),
+            ..MockTx::eip1559(addr(1), 0, 10, 1)
+        };
+        assert_eq!(
+            err(&pool, tx.clone(), &state, 1),
+            "insufficient funds for gas * price + value + l1 fee: balance 250000, tx cost 250500 (l1 fee 40000), overshot 500"
+        );
+        // The L1 fee also counts in the sender's queued spend.
+        state.set(addr(1), 0, U256::from(250_500));
+        assert!(pool.add(tx, &state, 1).is_ok());
+        let next = MockTx {
+            l1_fee: U256::from(1),
+            ..MockTx::eip1559(addr(1), 1, 10, 1)
+        };
+        assert!(err(&pool, next, &state, 1).starts_with(
+            "insufficient funds for gas * price + value: balance 250500, queued cost 250500"
+        ));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub(crate) struct MockTx {
     pub(crate) chain_id: Option<u64>,
     pub(crate) size: usize,
     pub(crate) intrinsic: u64,
+    pub(crate) l1_fee: U256,
 }
 
 impl MockTx {
@@ -39,6 +40,7 @@ impl MockTx {
             chain_id: Some(CHAIN_ID),
             size: 110,
             intrinsic: 21_000,
+            l1_fee: U256::ZERO,
         }
     }
 
@@ -63,6 +65,7 @@ impl PoolTransaction for MockTx {
         buf.push(self.tx_type);
         buf.extend_from_slice(&self.chain_id.unwrap_or(u64::MAX).to_be_bytes());
         buf.extend_from_slice(&self.size.to_be_bytes());
+        buf.extend_from_slice(&self.l1_fee.to_be_bytes::<32>());
         keccak256(buf)
     }
     fn sender(&self) -> Address {
@@ -94,6 +97,9 @@ impl PoolTransaction for MockTx {
     }
     fn intrinsic_gas(&self) -> u64 {
         self.intrinsic
+    }
+    fn l1_fee(&self) -> U256 {
+        self.l1_fee
     }
 }
 

@@ -42,12 +42,17 @@ pub trait PoolTransaction: Clone + Send + Sync + 'static {
     fn encoded_len(&self) -> usize;
     /// Intrinsic gas under the active fork's rules, computed by the caller.
     fn intrinsic_gas(&self) -> u64;
+    /// The rollup's L1 data fee for this transaction at admission (0 off a rollup), computed by
+    /// the caller from the L1 fee parameters of the chain's head.
+    fn l1_fee(&self) -> U256;
 
-    /// Most the transaction can spend: `gas_limit * max_fee_per_gas + value` (geth's `tx.Cost()`).
+    /// Most the transaction can spend: `gas_limit * max_fee_per_gas + value + l1_fee` (geth's
+    /// `tx.Cost()`, plus the L1 data fee as op-geth's pool adds it).
     fn cost(&self) -> U256 {
         U256::from(self.gas_limit())
             .saturating_mul(U256::from(self.max_fee_per_gas()))
             .saturating_add(self.value())
+            .saturating_add(self.l1_fee())
     }
 }
 

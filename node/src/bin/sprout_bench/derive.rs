@@ -39,7 +39,7 @@ pub struct DeriveFigure {
 }
 
 /// A child stopped with SIGTERM (then SIGKILL) when dropped, so its own children stop too.
-struct Terminated(Child);
+pub(crate) struct Terminated(pub(crate) Child);
 
 impl Drop for Terminated {
     fn drop(&mut self) {
@@ -57,7 +57,7 @@ impl Drop for Terminated {
     }
 }
 
-fn first_json_line(child: &mut Child, what: &str) -> Result<Value> {
+pub(crate) fn first_json_line(child: &mut Child, what: &str) -> Result<Value> {
     let stdout = child
         .stdout
         .take()

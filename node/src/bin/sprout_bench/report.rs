@@ -128,6 +128,8 @@ pub struct Report {
     pub batches: Vec<crate::batches::BatchFigure>,
     /// Derivation catch-up.
     pub derive: Option<crate::derive::DeriveFigure>,
+    /// A withdrawal's stages and L1 gas.
+    pub withdraw: Option<crate::withdraw::WithdrawFigure>,
 }
 
 impl Report {
@@ -141,6 +143,7 @@ impl Report {
             recover_us: 0.0,
             batches: Vec::new(),
             derive: None,
+            withdraw: None,
         }
     }
 
@@ -166,6 +169,7 @@ impl Report {
             "recoverMicros": self.recover_us,
             "batches": self.batches,
             "derive": self.derive,
+            "withdraw": self.withdraw,
             "e2e": self.e2e.iter().map(|(name, r)| json!({ "node": name, "result": r })).collect::<Vec<_>>(),
             "sproutOverAnvil": self.ratio(),
         })
@@ -175,6 +179,7 @@ impl Report {
     pub fn print_tables(&self) {
         self.print_main_tables();
         self.print_derive();
+        self.print_withdraw();
     }
 
     fn print_main_tables(&self) {
@@ -289,6 +294,23 @@ impl Report {
                 d.blocks_per_s,
                 d.mgas_per_s,
                 d.over_real_time
+            );
+        }
+    }
+
+    fn print_withdraw(&self) {
+        if let Some(w) = &self.withdraw {
+            println!(
+                "Withdrawal on the devnet: initiated -> finalizable in {:.1} s (waiting for the output {:.1} s, prove {:.1} s, finalization period {:.1} s); finalize {:.1} s",
+                w.total_s, w.wait_for_output_s, w.prove_s, w.finalization_period_s, w.finalize_s
+            );
+            println!(
+                "L1 gas: prove {}, finalize {} (per withdrawal {}), proposal {} (median of {})",
+                w.prove_gas,
+                w.finalize_gas,
+                w.prove_gas + w.finalize_gas,
+                w.proposal_gas,
+                w.proposals
             );
         }
     }
