@@ -3,9 +3,8 @@
 //! spent nothing.
 
 use std::{
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    process::{Command, Output},
     time::{Duration, Instant},
 };
 
@@ -13,13 +12,16 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use serde_json::{Value, json};
 
-use crate::harness::{dev_signer, post, quantity};
+use crate::{
+    harness::{dev_signer, quantity},
+    updevnet::{Up, rpc as call},
+};
 
 const ETH: u128 = 1_000_000_000_000_000_000;
 
-/// A `sprout up` devnet on free ports with 1 s L1 blocks, stopped on drop.
+/// A `sprout up` devnet on free ports with 1 s L1 blocks, in a datadir of its own.
 struct Devnet {
-    child: Child,
+    up: Up,
     info: Value,
     datadir: tempfile::TempDir,
 }
@@ -27,35 +29,20 @@ struct Devnet {
 impl Devnet {
     fn start() -> Self {
         let datadir = tempfile::tempdir().expect("tmp");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
-            .args(["up", "--json", "--l1.block-time", "1"])
-            .args(["--l1.port", "0", "--l2.port", "0", "--follower.port", "0"])
-            .arg("--datadir")
-            .arg(datadir.path())
-            .env("SPROUT_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn sprout up");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read");
-        let info: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("sprout up --json printed {line:?}: {e}"));
+        let up = Up::start(datadir.path(), &["--l1.block-time", "1"]);
         Self {
-            child,
-            info,
+            info: up.info.clone(),
+            up,
             datadir,
         }
     }
 
     fn l1(&self) -> String {
-        self.info["l1"]["rpcUrl"].as_str().expect("l1").to_string()
+        self.up.l1()
     }
 
     fn l2(&self) -> String {
-        self.info["l2"]["rpcUrl"].as_str().expect("l2").to_string()
+        self.up.l2()
     }
 
     /// Runs `sprout bridge ARGS… --json` on this devnet (no key from the environment).
@@ -126,32 +113,6 @@ impl Devnet {
             std::thread::sleep(Duration::from_millis(500));
         }
     }
-}
-
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn call(url: &str, method: &str, params: Value) -> Value {
-    let (_, reply) = post(
-        url,
-        &json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string(),
-    );
-    assert!(reply.get("error").is_none(), "{method}: {reply}");
-    reply["result"].clone()
 }
 
 fn balance(url: &str, account: Address) -> U256 {

@@ -1,98 +1,16 @@
 //! `sprout up`: a whole devnet from one command, driven the way a user or agent would.
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::harness::{npm_tool, post, quantity};
-
-struct Up {
-    child: Child,
-    info: Value,
-}
-
-impl Up {
-    fn start(datadir: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
-            .args([
-                "up",
-                "--json",
-                "--l1.port",
-                "0",
-                "--l2.port",
-                "0",
-                "--follower.port",
-                "0",
-                "--datadir",
-            ])
-            .arg(datadir)
-            .env("SPROUT_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn sprout up");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read");
-        let info: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("sprout up --json printed {line:?}: {e}"));
-        Self { child, info }
-    }
-
-    fn l1(&self) -> String {
-        self.info["l1"]["rpcUrl"].as_str().expect("l1").to_string()
-    }
-
-    fn l2(&self) -> String {
-        self.info["l2"]["rpcUrl"].as_str().expect("l2").to_string()
-    }
-
-    fn follower(&self) -> String {
-        self.info["follower"]["rpcUrl"]
-            .as_str()
-            .expect("follower")
-            .to_string()
-    }
-
-    /// SIGTERM, and the exit status within 20 s.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "sprout up did not stop within 20 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn call(url: &str, method: &str, params: Value) -> Value {
-    let (_, reply) = post(
-        url,
-        &json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string(),
-    );
-    reply["result"].clone()
-}
+use crate::{
+    harness::{npm_tool, post, quantity},
+    updevnet::{Up, rpc as call},
+};
 
 /// Every preinstall has its canonical code (Permit2 with its chain's immutables) on both
 /// layers, and Multicall3's `aggregate3` answers on both.
@@ -153,7 +71,7 @@ fn check_preinstalls(up: &Up) {
 #[test]
 fn sprout_up_deposit_with_cast_crash_restart_stop_and_resume() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let up = Up::start(tmp.path());
+    let up = Up::start(tmp.path(), &[]);
     assert_eq!(up.info["l1"]["chainId"], 31337);
     assert_eq!(up.info["l2"]["chainId"], 901);
     assert_eq!(up.info["resumed"], false);
@@ -277,7 +195,7 @@ fn sprout_up_deposit_with_cast_crash_restart_stop_and_resume() {
     assert_eq!(code, 0, "anvil still answers after sprout up stopped");
 
     // Resume on the same datadir: same chain, same or later head, the deposit still there.
-    let up = Up::start(tmp.path());
+    let up = Up::start(tmp.path(), &[]);
     assert_eq!(up.info["resumed"], true);
     assert_eq!(
         call(&up.l2(), "eth_getBlockByNumber", json!(["0x0", false]))["hash"],

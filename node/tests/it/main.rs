@@ -17,5 +17,6 @@ mod rollup;
 mod rollupnet;
 mod rpc;
 mod tools;
+mod updevnet;
 mod viem;
 mod vm;

@@ -3,79 +3,15 @@
 //! L1 balance at the end.
 
 use std::{
-    io::{BufRead, BufReader, Read},
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    io::Read,
+    path::Path,
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
 use serde_json::Value;
 
-/// `sprout up --json` on free ports and a temp datadir, stopped with SIGTERM when dropped (its
-/// children stop with it).
-struct Up {
-    child: Child,
-    info: Value,
-    datadir: PathBuf,
-}
-
-impl Up {
-    fn start(datadir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
-            .args(["up", "--json", "--l1.block-time", "1"])
-            .args(["--l1.port", "0", "--l2.port", "0", "--follower.port", "0"])
-            .arg("--datadir")
-            .arg(datadir)
-            .env("SPROUT_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn sprout up");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read");
-        let info: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("sprout up --json printed {line:?}: {e}"));
-        Self {
-            child,
-            info,
-            datadir: datadir.to_path_buf(),
-        }
-    }
-
-    fn get(&self, pointer: &str) -> String {
-        self.info
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("sprout up --json has no {pointer}: {}", self.info))
-            .to_string()
-    }
-
-    /// The last lines of a role's log, for a failure message.
-    fn log_tail(&self, role: &str) -> String {
-        let text = std::fs::read_to_string(self.datadir.join(format!("logs/{role}.log")))
-            .unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-    }
-}
+use crate::updevnet::Up;
 
 #[test]
 fn viem_op_stack_deposit_withdraw_prove_finalize() {
@@ -86,7 +22,7 @@ fn viem_op_stack_deposit_withdraw_prove_finalize() {
         "viem is missing: run `npm ci` in the repository root (make test does)"
     );
     let tmp = tempfile::tempdir().expect("tmp");
-    let up = Up::start(tmp.path());
+    let up = Up::start(tmp.path(), &["--l1.block-time", "1"]);
 
     let started = Instant::now();
     let mut node = Command::new("node")

@@ -39,7 +39,7 @@ pub struct DeriveFigure {
 }
 
 /// A child stopped with SIGTERM (then SIGKILL) when dropped, so its own children stop too.
-pub(crate) struct Terminated(pub(crate) Child);
+pub(crate) struct Terminated(Child);
 
 impl Drop for Terminated {
     fn drop(&mut self) {
@@ -57,7 +57,7 @@ impl Drop for Terminated {
     }
 }
 
-pub(crate) fn first_json_line(child: &mut Child, what: &str) -> Result<Value> {
+fn first_json_line(child: &mut Child, what: &str) -> Result<Value> {
     let stdout = child
         .stdout
         .take()
@@ -71,12 +71,13 @@ fn safe_number(rpc: &mut RpcConn) -> Result<u64> {
     quantity(&rpc.call("eth_getBlockByNumber", json!(["safe", false]))?["number"])
 }
 
-/// Runs `seconds` of load on a fresh devnet, then times a new follower's sync.
-pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure> {
-    let tmp = tempfile::Builder::new()
-        .prefix("sprout-bench-derive-")
-        .tempdir()?;
-    let devnet_dir = tmp.path().join("devnet");
+/// Starts `sprout up` on a fresh `datadir` with 1 s L1 blocks and free ports, logging to
+/// `logs/up.log`; returns its JSON summary and the process, stopped on drop.
+pub(crate) fn start_devnet(
+    sprout: &Path,
+    logs: &Path,
+    datadir: &Path,
+) -> Result<(Value, Terminated)> {
     let mut up = Command::new(sprout)
         .args([
             "up",
@@ -88,15 +89,22 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
             "0",
         ])
         .args(["--follower.port", "0", "--l1.block-time", "1", "--datadir"])
-        .arg(&devnet_dir)
+        .arg(datadir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(
-            tmp.path().join("up.log"),
-        )?))
+        .stderr(Stdio::from(std::fs::File::create(logs.join("up.log"))?))
         .spawn()
         .context("starting sprout up")?;
     let info = first_json_line(&mut up, "sprout up")?;
-    let _up = Terminated(up);
+    Ok((info, Terminated(up)))
+}
+
+/// Runs `seconds` of load on a fresh devnet, then times a new follower's sync.
+pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure> {
+    let tmp = tempfile::Builder::new()
+        .prefix("sprout-bench-derive-")
+        .tempdir()?;
+    let devnet_dir = tmp.path().join("devnet");
+    let (info, _up) = start_devnet(sprout, tmp.path(), &devnet_dir)?;
     let l1_url = info["l1"]["rpcUrl"]
         .as_str()
         .ok_or_else(|| anyhow!("no L1 url"))?;

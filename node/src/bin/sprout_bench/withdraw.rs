@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::{
-    derive::{Terminated, first_json_line},
+    derive::start_devnet,
     http::{RpcConn, quantity},
 };
 
@@ -90,26 +90,7 @@ pub fn run(sprout: &Path) -> Result<WithdrawFigure> {
         .prefix("sprout-bench-withdraw-")
         .tempdir()?;
     let datadir = tmp.path().join("devnet");
-    let mut up = Command::new(sprout)
-        .args([
-            "up",
-            "--fresh",
-            "--json",
-            "--l1.port",
-            "0",
-            "--l2.port",
-            "0",
-        ])
-        .args(["--follower.port", "0", "--l1.block-time", "1", "--datadir"])
-        .arg(&datadir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(
-            tmp.path().join("up.log"),
-        )?))
-        .spawn()
-        .context("starting sprout up")?;
-    let info = first_json_line(&mut up, "sprout up")?;
-    let _up = Terminated(up);
+    let (info, _up) = start_devnet(sprout, tmp.path(), &datadir)?;
     let key = info["accounts"][2]["privateKey"]
         .as_str()
         .ok_or_else(|| anyhow!("no dev key"))?
