@@ -1,8 +1,15 @@
 //! RocksDB storage: blocks, receipts, transaction lookup, flat latest state, trie nodes and the
 //! chain head. Every block is committed with one atomic write batch, so a process killed at any
 //! moment leaves the database at the last whole block.
+//!
+//! A block's transactions and receipts are one binary entry each, keyed by
+//! `block hash ++ index`: a lookup by transaction hash reads the lookup entry, the header and
+//! the one transaction and receipt it asks for, however large the block.
 
-use std::path::Path;
+use std::{
+    path::Path,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
@@ -22,25 +29,32 @@ use crate::{NodeError, Result};
 
 const CF_HEADERS: &str = "headers"; // hash -> rlp(header)
 const CF_CANONICAL: &str = "canonical"; // number(be) -> hash
-const CF_BODIES: &str = "bodies"; // hash -> StoredBody (json)
-const CF_RECEIPTS: &str = "receipts"; // hash -> Vec<Receipt> (json)
+const CF_BODIES: &str = "bodies"; // hash -> BodyEntry (tx count, withdrawals)
+const CF_TRANSACTIONS: &str = "transactions"; // hash ++ index(be u32) -> TxEntry
+const CF_RECEIPTS: &str = "receipts"; // hash ++ index(be u32) -> ReceiptEntry
 const CF_TX_LOOKUP: &str = "tx_lookup"; // tx hash -> number(be) ++ index(be u32)
 const CF_ACCOUNTS: &str = "accounts"; // address -> nonce(8) ++ balance(32) ++ code_hash(32)
 const CF_STORAGE: &str = "storage"; // address ++ slot -> value(32)
 const CF_CODE: &str = "code"; // code hash -> code
+#[path = "storage_blocks.rs"]
+mod blocks;
+#[path = "storage_codec.rs"]
+pub mod codec;
 #[path = "storage_undo.rs"]
 mod undo;
+use codec::{BodyEntry, ReceiptEntry, TxEntry};
 use undo::{UndoEntry, UndoRecord};
 
 const CF_TRIE: &str = "trie"; // node hash -> rlp(node)
 const CF_META: &str = "meta"; // key -> value
-const CF_UNDO: &str = "undo"; // block hash -> the flat-state values the block overwrote
+const CF_UNDO: &str = "undo"; // number(be) -> block hash ++ the flat-state values it overwrote
 const CF_DERIVED: &str = "derived"; // L2 number(be) -> L1 number(be 8) ++ L1 hash(32) it was derived from
 
-const COLUMN_FAMILIES: [&str; 12] = [
+const COLUMN_FAMILIES: [&str; 13] = [
     CF_HEADERS,
     CF_CANONICAL,
     CF_BODIES,
+    CF_TRANSACTIONS,
     CF_RECEIPTS,
     CF_TX_LOOKUP,
     CF_ACCOUNTS,
@@ -56,6 +70,12 @@ const META_HEAD: &[u8] = b"head";
 const META_CHAIN: &[u8] = b"chain_config";
 const META_SAFE: &[u8] = b"safe";
 const META_FINALIZED: &[u8] = b"finalized";
+const META_SCHEMA: &[u8] = b"schema_version";
+
+/// The layout of the database this build reads and writes. Schema 1 (never recorded) kept
+/// bodies and receipts as one JSON value per block; 2 keeps one binary entry per transaction
+/// and receipt, and undo records by block number.
+pub const STORAGE_SCHEMA: u32 = 2;
 
 /// A block derived from L1 data, to be recorded as the safe head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,9 +121,28 @@ pub struct TxLocation {
     pub index: u32,
 }
 
+/// A transaction found by hash, with what its receipt needs: the block it is in, the
+/// transaction entry and the receipt entry.
+#[derive(Clone, Debug)]
+pub struct IncludedTx {
+    /// Where it is.
+    pub location: TxLocation,
+    /// Its block's hash.
+    pub block_hash: B256,
+    /// Its block's header.
+    pub header: Header,
+    /// The transaction, its sender and the gas it used.
+    pub tx: TxEntry,
+    /// Its receipt and the block-wide index of its first log.
+    pub receipt: ReceiptEntry,
+}
+
 /// The node's database.
 pub struct Storage {
     db: DB,
+    /// Transaction and receipt entries decoded so far (reads are meant to be per entry, not
+    /// per block: tests and the bench check it).
+    entries_decoded: AtomicU64,
 }
 
 impl std::fmt::Debug for Storage {
@@ -138,6 +177,14 @@ fn decode_account(bytes: &[u8]) -> Result<AccountState> {
     })
 }
 
+/// The key of a block's transaction or receipt entry `index`.
+fn entry_key(block: &B256, index: u32) -> [u8; 36] {
+    let mut key = [0u8; 36];
+    key[..32].copy_from_slice(block.as_slice());
+    key[32..].copy_from_slice(&index.to_be_bytes());
+    key
+}
+
 fn storage_key(address: &Address, slot: &U256) -> [u8; 52] {
     let mut key = [0u8; 52];
     key[..20].copy_from_slice(address.as_slice());
@@ -156,7 +203,56 @@ impl Storage {
             .iter()
             .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
-        Ok(Self { db })
+        let storage = Self {
+            db,
+            entries_decoded: AtomicU64::new(0),
+        };
+        storage.check_schema(path)?;
+        Ok(storage)
+    }
+
+    /// Refuses a database in another layout (an older or newer Sprout's): it would be misread.
+    /// A new database is stamped with [`STORAGE_SCHEMA`].
+    fn check_schema(&self, path: &Path) -> Result<()> {
+        match self.get(CF_META, META_SCHEMA)? {
+            Some(raw) => {
+                let version = <[u8; 4]>::try_from(raw.as_slice())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| NodeError::Corrupt("storage schema version".into()))?;
+                if version != STORAGE_SCHEMA {
+                    return Err(NodeError::Config(format!(
+                        "the datadir {} uses storage schema {version}, but this sprout reads schema {STORAGE_SCHEMA}; run the sprout that wrote it, or use another --datadir (a follower re-derives the chain from L1)",
+                        path.display()
+                    )));
+                }
+            }
+            None => {
+                let used = self.get(CF_META, META_HEAD)?.is_some()
+                    || self.get(CF_META, META_CHAIN)?.is_some();
+                if used {
+                    return Err(NodeError::Config(format!(
+                        "the datadir {} was written by an older sprout (storage schema 1: JSON bodies and receipts), which this one cannot read; delete it or use another --datadir, and the node resyncs (a follower re-derives the chain from L1; a devnet: `sprout up --fresh`)",
+                        path.display()
+                    )));
+                }
+                self.db
+                    .put_cf(self.cf(CF_META)?, META_SCHEMA, STORAGE_SCHEMA.to_be_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes every column family's memtable to disk files.
+    pub fn flush(&self) -> Result<()> {
+        for name in COLUMN_FAMILIES {
+            self.db.flush_cf(self.cf(name)?)?;
+        }
+        Ok(())
+    }
+
+    /// Transaction and receipt entries decoded since the database was opened.
+    pub fn entries_decoded(&self) -> u64 {
+        self.entries_decoded.load(Ordering::Relaxed)
     }
 
     fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily> {
@@ -213,18 +309,44 @@ impl Storage {
             header.number.to_be_bytes(),
             hash.as_slice(),
         );
-        batch.put_cf(
-            self.cf(CF_BODIES)?,
-            hash.as_slice(),
-            serde_json::to_vec(body)?,
-        );
-        batch.put_cf(
-            self.cf(CF_RECEIPTS)?,
-            hash.as_slice(),
-            serde_json::to_vec(receipts)?,
-        );
+        let tx_count = u32::try_from(body.transactions.len())
+            .map_err(|_| NodeError::Corrupt("a block of over 2^32 transactions".into()))?;
+        if receipts.len() != body.transactions.len()
+            || body.senders.len() != body.transactions.len()
+            || body.gas_used.len() != body.transactions.len()
+        {
+            return Err(NodeError::Corrupt(format!(
+                "block {} has {} transactions, {} senders, {} gas figures and {} receipts",
+                header.number,
+                body.transactions.len(),
+                body.senders.len(),
+                body.gas_used.len(),
+                receipts.len()
+            )));
+        }
+        let entry = BodyEntry {
+            tx_count,
+            withdrawals: body.withdrawals.clone(),
+        };
+        batch.put_cf(self.cf(CF_BODIES)?, hash.as_slice(), entry.encode());
         let lookup = self.cf(CF_TX_LOOKUP)?;
-        for (index, raw) in body.transactions.iter().enumerate() {
+        let transactions = self.cf(CF_TRANSACTIONS)?;
+        let receipts_cf = self.cf(CF_RECEIPTS)?;
+        let mut first_log_index = 0u64;
+        for (index, (raw, receipt)) in body.transactions.iter().zip(receipts).enumerate() {
+            let key = entry_key(&hash, index as u32);
+            let tx = TxEntry {
+                raw: raw.clone(),
+                sender: body.senders[index],
+                gas_used: body.gas_used[index],
+            };
+            batch.put_cf(transactions, key, tx.encode());
+            let entry = ReceiptEntry {
+                receipt: receipt.clone(),
+                first_log_index,
+            };
+            batch.put_cf(receipts_cf, key, entry.encode());
+            first_log_index += receipt.logs.len() as u64;
             let tx_hash = alloy_primitives::keccak256(raw);
             let mut loc = [0u8; 12];
             loc[..8].copy_from_slice(&header.number.to_be_bytes());
@@ -303,7 +425,13 @@ impl Storage {
             &block.receipts,
         )?;
         let undo = self.undo_record(&block.changes)?;
-        batch.put_cf(self.cf(CF_UNDO)?, block.hash.as_slice(), undo.encode());
+        let mut undo_value = block.hash.to_vec();
+        undo_value.extend_from_slice(&undo.encode());
+        batch.put_cf(
+            self.cf(CF_UNDO)?,
+            block.block.header.number.to_be_bytes(),
+            undo_value,
+        );
         self.write_state(&mut batch, &block.changes, &block.trie_nodes)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, block.hash.as_slice());
         if let Some(safe) = safe {
@@ -378,11 +506,31 @@ impl Storage {
             .map(|raw| B256::from_slice(&raw)))
     }
 
-    /// Records the finalized head.
+    /// Records the finalized head and, in the same write, drops the undo records of it and
+    /// every earlier block: a finalized block is never rolled back.
     pub fn set_finalized(&self, hash: B256) -> Result<()> {
-        Ok(self
+        let header = self.header(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_META)?, META_FINALIZED, hash.as_slice());
+        let to = header.number.saturating_add(1).to_be_bytes();
+        batch.delete_range_cf(self.cf(CF_UNDO)?, 0u64.to_be_bytes(), to);
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// Block numbers that have an undo record, oldest first.
+    pub fn undo_numbers(&self) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        for item in self
             .db
-            .put_cf(self.cf(CF_META)?, META_FINALIZED, hash.as_slice())?)
+            .iterator_cf(self.cf(CF_UNDO)?, rocksdb::IteratorMode::Start)
+        {
+            let (key, _) = item?;
+            let key = <[u8; 8]>::try_from(key.as_ref())
+                .map_err(|_| NodeError::Corrupt("undo record key".into()))?;
+            out.push(u64::from_be_bytes(key));
+        }
+        Ok(out)
     }
 
     /// The L1 block (number, hash) safe block `number` was derived from.
@@ -504,15 +652,20 @@ impl Storage {
             let hash = self
                 .canonical_hash(number)?
                 .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {number}")))?;
-            let raw = self.get(CF_UNDO, hash.as_slice())?.ok_or_else(|| {
+            let raw = self.get(CF_UNDO, &number.to_be_bytes())?.ok_or_else(|| {
                 NodeError::Corrupt(format!(
-                    "block {number} has no undo record, so the chain cannot be rolled back past it"
+                    "block {number} has no undo record (finalized blocks have none), so the chain cannot be rolled back past it"
                 ))
             })?;
+            if raw.len() < 32 || raw[..32] != hash[..] {
+                return Err(NodeError::Corrupt(format!(
+                    "the undo record of block {number} is not for its canonical block {hash}"
+                )));
+            }
             // Applied newest first: for a key several blocks touched, the oldest block's
             // record, written last, wins.
-            self.apply_undo(&mut batch, &UndoRecord::decode(&raw)?)?;
-            batch.delete_cf(self.cf(CF_UNDO)?, hash.as_slice());
+            self.apply_undo(&mut batch, &UndoRecord::decode(&raw[32..])?)?;
+            batch.delete_cf(self.cf(CF_UNDO)?, number.to_be_bytes());
             batch.delete_cf(self.cf(CF_CANONICAL)?, number.to_be_bytes());
             let body = self.body(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
             for raw in &body.transactions {
@@ -557,26 +710,6 @@ impl Storage {
             Some(hash) => self.header(&hash),
             None => Ok(None),
         }
-    }
-
-    /// A block body by hash.
-    pub fn body(&self, hash: &B256) -> Result<Option<StoredBody>> {
-        self.get(CF_BODIES, hash.as_slice())?
-            .map(|raw| {
-                serde_json::from_slice(&raw)
-                    .map_err(|e| NodeError::Corrupt(format!("stored body: {e}")))
-            })
-            .transpose()
-    }
-
-    /// A block's receipts by hash.
-    pub fn receipts(&self, hash: &B256) -> Result<Option<Vec<Receipt>>> {
-        self.get(CF_RECEIPTS, hash.as_slice())?
-            .map(|raw| {
-                serde_json::from_slice(&raw)
-                    .map_err(|e| NodeError::Corrupt(format!("stored receipts: {e}")))
-            })
-            .transpose()
     }
 
     /// Where a transaction was included.
@@ -683,3 +816,7 @@ impl StateReader for LatestState<'_> {
         ChainData::block_hash(self.0, number)
     }
 }
+
+#[cfg(test)]
+#[path = "storage_tests.rs"]
+mod tests;

@@ -1,5 +1,6 @@
-//! `sprout-bench` (`make bench`): executor throughput three ways, then end-to-end JSON-RPC load
-//! against a Sprout node and anvil in the same run. Figures, not pass/fail.
+//! `sprout-bench` (`make bench`): executor throughput three ways, receipt lookup against block
+//! size, then end-to-end JSON-RPC load against a Sprout node and anvil in the same run.
+//! Figures, not pass/fail.
 
 #[path = "sprout_bench/batches.rs"]
 mod batches;
@@ -13,6 +14,8 @@ mod executor;
 mod http;
 #[path = "sprout_bench/report.rs"]
 mod report;
+#[path = "sprout_bench/storage.rs"]
+mod storage;
 #[path = "sprout_bench/withdraw.rs"]
 mod withdraw;
 #[path = "sprout_bench/workload.rs"]
@@ -63,6 +66,9 @@ struct Args {
     /// Skip the in-process executor figures.
     #[arg(long)]
     skip_executor: bool,
+    /// Skip the receipt-lookup figures.
+    #[arg(long)]
+    skip_storage: bool,
     /// Skip the end-to-end figures.
     #[arg(long)]
     skip_e2e: bool,
@@ -179,6 +185,11 @@ fn run(args: &Args) -> Result<Report> {
                     .push(ExecutorFigure::from_timings(workload.name, way, &timings));
             }
         }
+    }
+    if !args.skip_storage {
+        // Its own nonce space, from genesis.
+        let mut storage_senders = Senders::generate(args.senders)?;
+        report.storage = storage::run(&config, &mut storage_senders)?;
     }
     if !args.skip_e2e {
         // A fresh nonce space: the node and anvil start from genesis, so sign from nonce 0.

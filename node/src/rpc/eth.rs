@@ -141,29 +141,42 @@ impl RpcContext {
         Ok(Some((header, hash, body)))
     }
 
+    fn tx_count(&self, id: BlockId) -> RpcResult<Option<U64>> {
+        let hash = match self.resolve(Some(id)) {
+            Ok((_, hash)) => hash,
+            Err(RpcError::Server(_)) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(self.chain.storage().tx_count(&hash)?.map(U64::from))
+    }
+
     fn tx_in_block(&self, id: BlockId, index: U64) -> RpcResult<Value> {
-        let Some((header, hash, body)) = self.body_of(id)? else {
+        let (header, hash) = match self.resolve(Some(id)) {
+            Ok(found) => found,
+            Err(RpcError::Server(_)) => return Ok(Value::Null),
+            Err(err) => return Err(err),
+        };
+        let Ok(index) = u32::try_from(index.to::<u64>()) else {
             return Ok(Value::Null);
         };
-        let index = index.to::<u64>() as usize;
-        let Some(tx) = body.transaction(index)? else {
+        let storage = self.chain.storage();
+        let Some(entry) = storage.transaction(&hash, index)? else {
             return Ok(Value::Null);
         };
+        let tx = SproutTx::decode_2718_exact(&entry.raw).map_err(RpcError::internal)?;
         let deposit_nonce = match tx {
-            SproutTx::Deposit(_) => self
-                .chain
-                .storage()
-                .receipts(&hash)?
-                .and_then(|r| r.get(index).and_then(|r| r.deposit_nonce)),
+            SproutTx::Deposit(_) => storage
+                .receipt(&hash, index)?
+                .and_then(|r| r.receipt.deposit_nonce),
             SproutTx::Ethereum(_) => None,
         };
         Ok(tx_json(
             &tx,
-            body.senders.get(index).copied().unwrap_or_default(),
+            entry.sender,
             Some(TxContext {
                 block_hash: hash,
                 block_number: header.number,
-                index: index as u64,
+                index: u64::from(index),
                 base_fee: header.base_fee_per_gas.unwrap_or_default(),
                 deposit_nonce,
             }),
@@ -171,9 +184,19 @@ impl RpcContext {
     }
 
     fn tx_by_hash(&self, hash: B256) -> RpcResult<Value> {
-        let storage = self.chain.storage();
-        if let Some(loc) = storage.tx_location(&hash)? {
-            return self.tx_in_block(BlockId::number(loc.number), U64::from(loc.index));
+        if let Some(found) = self.chain.storage().included_tx(&hash)? {
+            let tx = SproutTx::decode_2718_exact(&found.tx.raw).map_err(RpcError::internal)?;
+            return Ok(tx_json(
+                &tx,
+                found.tx.sender,
+                Some(TxContext {
+                    block_hash: found.block_hash,
+                    block_number: found.header.number,
+                    index: u64::from(found.location.index),
+                    base_fee: found.header.base_fee_per_gas.unwrap_or_default(),
+                    deposit_nonce: found.receipt.receipt.deposit_nonce,
+                }),
+            ));
         }
         match self.chain.pool().get(&hash) {
             Some(pooled) => Ok(tx_json(&pooled.tx.tx, pooled.tx.sender, None)),
@@ -216,20 +239,31 @@ impl RpcContext {
         Ok(out)
     }
 
+    /// `eth_getTransactionReceipt`: one transaction entry and one receipt entry, whatever the
+    /// size of the block.
     fn receipt(&self, hash: B256) -> RpcResult<Value> {
-        let storage = self.chain.storage();
-        let Some(loc) = storage.tx_location(&hash)? else {
+        let Some(found) = self.chain.storage().included_tx(&hash)? else {
             return Ok(Value::Null);
         };
-        let Some((header, block_hash, body)) = self.body_of(BlockId::number(loc.number))? else {
-            return Ok(Value::Null);
+        let tx = SproutTx::decode_2718_exact(&found.tx.raw).map_err(RpcError::internal)?;
+        let header = &found.header;
+        let ctx = TxContext {
+            block_hash: found.block_hash,
+            block_number: header.number,
+            index: u64::from(found.location.index),
+            base_fee: header.base_fee_per_gas.unwrap_or_default(),
+            deposit_nonce: found.receipt.receipt.deposit_nonce,
         };
-        let mut receipts = self.receipts_of(&header, block_hash, &body)?;
-        let index = loc.index as usize;
-        if index >= receipts.len() {
-            return Ok(Value::Null);
-        }
-        Ok(receipts.swap_remove(index))
+        Ok(receipt_json(
+            &tx,
+            found.tx.sender,
+            &found.receipt.receipt,
+            found.tx.gas_used,
+            ctx,
+            found.receipt.first_log_index,
+            header.timestamp,
+            header.blob_fee(alloy_eips::eip7840::BlobParams::prague()),
+        ))
     }
 
     fn fee_history(
@@ -568,18 +602,14 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
         "eth_getBlockTransactionCountByNumber",
         |p, ctx, _| -> RpcResult<Option<U64>> {
             let tag: BlockNumberOrTag = required(&p, 0)?;
-            Ok(ctx
-                .body_of(BlockId::Number(tag))?
-                .map(|(_, _, b)| U64::from(b.transactions.len())))
+            ctx.tx_count(BlockId::Number(tag))
         },
     )?;
     module.register_method(
         "eth_getBlockTransactionCountByHash",
         |p, ctx, _| -> RpcResult<Option<U64>> {
             let hash: B256 = required(&p, 0)?;
-            Ok(ctx
-                .body_of(BlockId::hash(hash))?
-                .map(|(_, _, b)| U64::from(b.transactions.len())))
+            ctx.tx_count(BlockId::hash(hash))
         },
     )?;
     module.register_method(
@@ -605,11 +635,8 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
         "eth_getRawTransactionByHash",
         |p, ctx, _| -> RpcResult<Option<Bytes>> {
             let hash: B256 = required(&p, 0)?;
-            let storage = ctx.chain.storage();
-            if let Some(loc) = storage.tx_location(&hash)?
-                && let Some((_, _, body)) = ctx.body_of(BlockId::number(loc.number))?
-            {
-                return Ok(body.transactions.get(loc.index as usize).cloned());
+            if let Some(found) = ctx.chain.storage().included_tx(&hash)? {
+                return Ok(Some(found.tx.raw));
             }
             Ok(ctx
                 .chain

@@ -165,7 +165,7 @@ fn executor(config: &ChainConfig) -> Executor {
 }
 
 /// Applies `txs` to a builder over `reader`, then finishes over `trie`.
-fn build<R: StateReader, P: sprout_protocol::trie::TrieNodeProvider>(
+pub fn build<R: StateReader, P: sprout_protocol::trie::TrieNodeProvider>(
     config: &ChainConfig,
     parent: &Header,
     reader: R,

@@ -130,6 +130,8 @@ pub struct Report {
     pub derive: Option<crate::derive::DeriveFigure>,
     /// A withdrawal's stages and L1 gas.
     pub withdraw: Option<crate::withdraw::WithdrawFigure>,
+    /// Receipt lookup by block size.
+    pub storage: Vec<crate::storage::StorageFigure>,
 }
 
 impl Report {
@@ -144,6 +146,7 @@ impl Report {
             batches: Vec::new(),
             derive: None,
             withdraw: None,
+            storage: Vec::new(),
         }
     }
 
@@ -170,6 +173,7 @@ impl Report {
             "batches": self.batches,
             "derive": self.derive,
             "withdraw": self.withdraw,
+            "storage": self.storage,
             "e2e": self.e2e.iter().map(|(name, r)| json!({ "node": name, "result": r })).collect::<Vec<_>>(),
             "sproutOverAnvil": self.ratio(),
         })
@@ -236,6 +240,29 @@ impl Report {
                     b.l1_txs,
                     b.bytes_per_tx,
                     b.over_floor
+                );
+            }
+            println!();
+        }
+        if !self.storage.is_empty() {
+            println!(
+                "Receipt lookup by transaction hash (`Storage::included_tx`, what `eth_getTransactionReceipt` reads), one RocksDB holding all the blocks, flushed to disk files"
+            );
+            println!();
+            println!(
+                "| block txs | lookup p50 µs | lookup p99 µs | entries decoded/lookup | schema 1 (JSON receipts of the block) µs | bytes/tx binary | bytes/tx JSON |"
+            );
+            println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for f in &self.storage {
+                println!(
+                    "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} |",
+                    f.block_txs,
+                    f.lookup_p50_us,
+                    f.lookup_p99_us,
+                    f.entries_per_lookup,
+                    f.json_decode_us,
+                    f.binary_bytes_per_tx,
+                    f.json_bytes_per_tx
                 );
             }
             println!();
