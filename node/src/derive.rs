@@ -13,6 +13,7 @@ use std::{
 use alloy_primitives::B256;
 use sprout_protocol::{
     derive::{DeriveError, L2BlockInfo, Pipeline, Step},
+    l1_block::L1Addresses,
     l1_info::L1BlockRef,
 };
 use tracing::{debug, error, info, warn};
@@ -52,7 +53,10 @@ pub fn run(chain: Arc<Chain>, stop: Arc<AtomicBool>) {
             l1 = pipeline.cursor().number,
             "derivation started"
         );
-        let mut l1 = DerivationL1(&rollup.l1);
+        let mut l1 = DerivationL1 {
+            l1: &rollup.l1,
+            addresses: L1Addresses::from_rollup_config(&rollup.config),
+        };
         let mut l1_head: Option<u64> = None;
         while !stop.load(Ordering::SeqCst) {
             if chain.resets() != resets {
@@ -164,7 +168,7 @@ fn build_pipeline(chain: &Chain, rollup: &RollupMode) -> Result<Pipeline> {
     for update in rollup.l1.handle().block_on(rollup.l1.config_updates_range(
         anchor + 1,
         start,
-        rollup.config.l1_system_config_address,
+        &L1Addresses::from_rollup_config(&rollup.config),
     ))? {
         l1_system.apply(&update);
     }

@@ -1,6 +1,13 @@
-//! The L1 client: L1 block references and headers for origin selection and the L1-info deposit,
-//! the user deposits an L1 block holds, and the batcher's data (calldata, or blobs read from the
-//! beacon API). Over any Ethereum JSON-RPC endpoint, and a beacon-API endpoint for blobs.
+//! The L1 client: L1 headers for origin selection and the L1-info deposit, and whole L1 blocks
+//! (header, transactions, receipts) for the batcher's data, the user deposits and the
+//! SystemConfig updates; blobs from the beacon API. Over any Ethereum JSON-RPC endpoint, and a
+//! beacon-API endpoint for blobs.
+//!
+//! The endpoint is not trusted with content: every header is checked against its hash, and
+//! every block goes through protocol's [`VerifiedL1Block::verify`] (transactions and receipts
+//! against the header's roots, batcher senders recovered locally), the same check the
+//! fault-proof program makes. Which block is canonical at a number is still the endpoint's
+//! word.
 
 use std::{
     future::{Future, IntoFuture},
@@ -13,16 +20,13 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::Filter,
 };
-use alloy_eips::eip7840::BlobParams;
-use alloy_primitives::Bytes;
-use alloy_primitives::{Address, B256, U256};
+use alloy_eips::eip2718::Encodable2718 as _;
+use alloy_primitives::{Address, B256, Bytes};
 use sprout_protocol::{
-    TxDeposit,
-    batch::decode_blob,
-    deposit::{TRANSACTION_DEPOSITED_TOPIC, decode_deposit_log},
     derive::L1Provider,
+    l1_block::{L1Addresses, RawL1Block, VerifiedL1Block, verify_header},
     l1_info::L1BlockRef,
-    system_config::{CONFIG_UPDATE_TOPIC, ConfigUpdate, decode_config_update_log},
+    system_config::{CONFIG_UPDATE_TOPIC, ConfigUpdate},
 };
 use sprout_sequencer::origin::L1Source;
 use tracing::warn;
@@ -51,14 +55,6 @@ pub struct L1Client {
     beacon: Option<BeaconClient>,
     /// When the missing `--l1.beacon` was last logged.
     no_beacon_logged: Arc<parking_lot::Mutex<Option<Instant>>>,
-}
-
-/// One batcher transaction's data as the block holds it.
-enum BatcherTx {
-    /// A calldata transaction: its input.
-    Calldata(Bytes),
-    /// A blob transaction: its blobs' versioned hashes (its calldata is ignored).
-    Blobs(Vec<B256>),
 }
 
 impl L1Client {
@@ -118,7 +114,7 @@ impl L1Client {
             .await
     }
 
-    /// The header of block `number`, if L1 has it.
+    /// The header of block `number`, if L1 has it, checked against its hash.
     pub async fn header(&self, number: u64) -> Result<Option<L1Header>> {
         let block = self
             .request(
@@ -128,24 +124,10 @@ impl L1Client {
                     .into_future(),
             )
             .await?;
-        Ok(block.map(|block| {
-            let header = &block.header;
-            L1Header {
-                block: L1BlockRef {
-                    number: header.number,
-                    hash: header.hash,
-                    parent_hash: header.parent_hash,
-                    timestamp: header.timestamp,
-                },
-                base_fee: U256::from(header.base_fee_per_gas.unwrap_or_default()),
-                blob_base_fee: U256::from(header.inner.blob_fee(BlobParams::prague()).unwrap_or(1)),
-                mix_hash: header.mix_hash,
-                parent_beacon_block_root: header.parent_beacon_block_root,
-            }
-        }))
+        block.map(|block| checked_header(&block.header)).transpose()
     }
 
-    /// The newest finalized block, if L1 names one.
+    /// The newest finalized block, if L1 names one, checked against its hash.
     pub async fn finalized_ref(&self) -> Result<Option<L1BlockRef>> {
         let block = self
             .request(
@@ -155,87 +137,83 @@ impl L1Client {
                     .into_future(),
             )
             .await?;
-        Ok(block.map(|b| L1BlockRef {
-            number: b.header.number,
-            hash: b.header.hash,
-            parent_hash: b.header.parent_hash,
-            timestamp: b.header.timestamp,
-        }))
+        Ok(block
+            .map(|block| checked_header(&block.header))
+            .transpose()?
+            .map(|header| header.block))
     }
 
-    /// The data of the transactions in `block` sent to `inbox` by `batcher`, in order: a
-    /// calldata transaction's input, and for a blob transaction (type 3) the decoded contents
-    /// of each of its blobs, read from the beacon API and checked against the transaction's
-    /// versioned hashes. A blob that does not decode is dropped with a warning, like garbage
-    /// calldata. Fails if L1 no longer has that block (it was reorged out), or if blobs are
-    /// needed and cannot be had (no `--l1.beacon`, or the beacon node lacks them).
-    pub async fn batcher_data(
-        &self,
-        block: &L1BlockRef,
-        inbox: Address,
-        batcher: Address,
-    ) -> Result<Vec<Bytes>> {
-        use alloy::consensus::Transaction as _;
+    /// The raw pieces of block `hash` (`eth_getBlockByHash` with bodies, then
+    /// `eth_getBlockReceipts`), and the sender the RPC names for each transaction. anvil
+    /// serves neither `debug_getRawHeader` nor `debug_getRawReceipts`, so the RLP is built
+    /// from the JSON fields: what the endpoint left out or altered, the hash and root checks
+    /// of [`VerifiedL1Block::verify`] catch.
+    async fn raw_block(&self, hash: B256) -> Result<(RawL1Block, Vec<Address>)> {
         let full = self
             .request(
                 "eth_getBlockByHash",
-                self.provider
-                    .get_block_by_hash(block.hash)
-                    .full()
-                    .into_future(),
+                self.provider.get_block_by_hash(hash).full().into_future(),
             )
             .await?
-            .ok_or_else(|| NodeError::L1(format!("L1 block {} is gone", block.hash)))?;
+            .ok_or_else(|| NodeError::L1(format!("L1 block {hash} is gone")))?;
         let Some(txs) = full.transactions.as_transactions() else {
             return Err(NodeError::L1(
                 "L1 returned a block without transaction bodies".into(),
             ));
         };
-        let found: Vec<BatcherTx> = txs
-            .iter()
-            .filter(|tx| tx.inner.to() == Some(inbox) && tx.inner.signer() == batcher)
-            .map(|tx| match tx.inner.blob_versioned_hashes() {
-                Some(hashes) => BatcherTx::Blobs(hashes.to_vec()),
-                None => BatcherTx::Calldata(tx.inner.input().clone()),
-            })
-            .collect();
-        let hashes: Vec<B256> = found
-            .iter()
-            .flat_map(|tx| match tx {
-                BatcherTx::Blobs(hashes) => hashes.as_slice(),
-                BatcherTx::Calldata(_) => &[],
-            })
-            .copied()
-            .collect();
-        let mut blobs = if hashes.is_empty() {
-            Vec::new()
-        } else {
-            self.blobs(block, &hashes).await?
-        }
-        .into_iter()
-        .zip(hashes);
-        let mut data = Vec::with_capacity(found.len());
-        for tx in found {
-            match tx {
-                BatcherTx::Calldata(input) => data.push(input),
-                BatcherTx::Blobs(hashes) => {
-                    for (blob, hash) in blobs.by_ref().take(hashes.len()) {
-                        match decode_blob(&blob) {
-                            Ok(contents) => data.push(contents.into()),
-                            Err(err) => {
-                                warn!(target: "l1", l1 = block.number, blob = %hash, %err,
-                                    "ignoring a batcher blob that does not decode")
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        Ok(data)
+        let receipts = self
+            .request(
+                "eth_getBlockReceipts",
+                self.provider.get_block_receipts(hash.into()).into_future(),
+            )
+            .await?
+            .ok_or_else(|| NodeError::L1(format!("L1 has no receipts of block {hash}")))?;
+        let raw = RawL1Block {
+            header: alloy_rlp::encode(&full.header.inner).into(),
+            transactions: txs
+                .iter()
+                .map(|tx| tx.inner.inner().encoded_2718().into())
+                .collect(),
+            receipts: receipts
+                .into_iter()
+                .map(|r| r.inner.map_logs(|log| log.inner).encoded_2718().into())
+                .collect(),
+        };
+        let claimed_senders = txs.iter().map(|tx| tx.inner.signer()).collect();
+        Ok((raw, claimed_senders))
     }
 
-    /// The blobs with versioned hashes `hashes` of `block`, from the beacon API.
-    async fn blobs(&self, block: &L1BlockRef, hashes: &[B256]) -> Result<Vec<Bytes>> {
+    /// Block `hash`, verified ([`VerifiedL1Block::verify`]) and read at `addresses`. Data
+    /// that fails the checks, or an RPC that names another sender for a batch-inbox
+    /// transaction than its signature does, is an error (logged): the caller retries.
+    pub async fn verified_block(
+        &self,
+        hash: B256,
+        addresses: &L1Addresses,
+    ) -> Result<VerifiedL1Block> {
+        let (raw, claimed_senders) = self.raw_block(hash).await?;
+        let block = VerifiedL1Block::verify(hash, &raw, addresses).map_err(|err| {
+            warn!(target: "l1", block = %hash, %err, "L1 data failed verification");
+            NodeError::L1(format!("L1 block {hash} failed verification: {err}"))
+        })?;
+        for tx in block.inbox_txs() {
+            let claimed = claimed_senders.get(tx.index as usize).copied();
+            if claimed != Some(tx.sender) {
+                warn!(target: "l1", block = %hash, tx = %tx.hash, ?claimed, recovered = %tx.sender,
+                    "the L1 RPC names another sender than the transaction's signature");
+                return Err(NodeError::L1(format!(
+                    "L1 RPC says transaction {} is from {claimed:?}, its signature says {}",
+                    tx.hash, tx.sender
+                )));
+            }
+        }
+        Ok(block)
+    }
+
+    /// The blobs with versioned hashes `hashes` of `block`, from the beacon API, each checked
+    /// against its versioned hash. Fails if blobs cannot be had (no `--l1.beacon`, or the
+    /// beacon node lacks them).
+    pub async fn blobs(&self, block: &L1BlockRef, hashes: &[B256]) -> Result<Vec<Bytes>> {
         let Some(beacon) = &self.beacon else {
             let message = format!(
                 "L1 block {} holds batcher blob transactions, and blobs are read from a beacon \
@@ -252,44 +230,52 @@ impl L1Client {
         beacon.blobs(block, hashes).await
     }
 
-    /// The `ConfigUpdate`s the SystemConfig at `system_config` emitted in block `block_hash`,
-    /// in log order. Malformed logs are skipped with a warning.
-    pub async fn config_updates(
-        &self,
-        block_hash: B256,
-        system_config: Address,
-    ) -> Result<Vec<ConfigUpdate>> {
-        self.updates_matching(Filter::new().at_block_hash(block_hash), system_config)
-            .await
-    }
-
     /// The `ConfigUpdate`s of L1 blocks `from..=to`, in order (the SystemConfig as of `to`
     /// is the genesis one with these applied, when `from` is the block after the anchor).
+    ///
+    /// `eth_getLogs` finds the blocks that hold updates; each such block is then read and
+    /// verified, and its updates taken from its verified receipts. A forged or altered log is
+    /// caught that way; a block the endpoint leaves out of the answer is not (that would take
+    /// every block of the range).
     pub async fn config_updates_range(
         &self,
         from: u64,
         to: u64,
-        system_config: Address,
+        addresses: &L1Addresses,
     ) -> Result<Vec<ConfigUpdate>> {
         if from > to {
             return Ok(Vec::new());
         }
-        self.updates_matching(Filter::new().from_block(from).to_block(to), system_config)
-            .await
-    }
-
-    async fn updates_matching(
-        &self,
-        blocks: Filter,
-        system_config: Address,
-    ) -> Result<Vec<ConfigUpdate>> {
-        let filter = blocks
-            .address(system_config)
+        let filter = Filter::new()
+            .from_block(from)
+            .to_block(to)
+            .address(addresses.system_config)
             .event_signature(CONFIG_UPDATE_TOPIC);
         let logs = self
             .request("eth_getLogs", self.provider.get_logs(&filter))
             .await?;
-        Ok(decode_updates(logs, system_config))
+        let mut blocks: Vec<(u64, B256)> = logs
+            .iter()
+            .map(|log| match (log.block_number, log.block_hash) {
+                (Some(number), Some(hash)) => Ok((number, hash)),
+                _ => Err(NodeError::L1(
+                    "eth_getLogs answered a log without its block".into(),
+                )),
+            })
+            .collect::<Result<_>>()?;
+        blocks.sort();
+        blocks.dedup();
+        let mut updates = Vec::new();
+        for (number, hash) in blocks {
+            let block = self.verified_block(hash, addresses).await?;
+            if block.header().block.number != number || !(from..=to).contains(&number) {
+                return Err(NodeError::L1(format!(
+                    "eth_getLogs named block {hash} as number {number}, outside {from}..={to} or wrongly"
+                )));
+            }
+            updates.extend_from_slice(block.config_updates());
+        }
+        Ok(updates)
     }
 
     /// The latest block.
@@ -301,30 +287,6 @@ impl L1Client {
             .await?
             .map(|h| h.block)
             .ok_or_else(|| NodeError::L1(format!("L1 head {number} vanished")))
-    }
-
-    /// The user deposits the Portal at `portal` emitted in block `block_hash`, in log order.
-    /// Malformed logs are skipped with a warning: L1 data never stops the chain.
-    pub async fn deposits(&self, block_hash: B256, portal: Address) -> Result<Vec<TxDeposit>> {
-        let filter = Filter::new()
-            .at_block_hash(block_hash)
-            .address(portal)
-            .event_signature(TRANSACTION_DEPOSITED_TOPIC);
-        let mut logs = self
-            .request("eth_getLogs", self.provider.get_logs(&filter))
-            .await?;
-        logs.sort_by_key(|log| log.log_index.unwrap_or_default());
-        let mut deposits = Vec::with_capacity(logs.len());
-        for log in logs {
-            let index = log.log_index.unwrap_or_default();
-            match decode_deposit_log(&log.inner, block_hash, index) {
-                Ok(deposit) => deposits.push(deposit),
-                Err(err) => {
-                    warn!(target: "l1", block = %block_hash, log_index = index, %err, "skipping malformed deposit log")
-                }
-            }
-        }
-        Ok(deposits)
     }
 }
 
@@ -340,56 +302,45 @@ impl L1Source for L1Client {
     }
 }
 
-fn decode_updates(
-    mut logs: Vec<alloy::rpc::types::Log>,
-    system_config: Address,
-) -> Vec<ConfigUpdate> {
-    logs.sort_by_key(|log| (log.block_number, log.log_index));
-    let mut updates = Vec::with_capacity(logs.len());
-    for log in logs {
-        match decode_config_update_log(&log.inner, system_config) {
-            Ok(update) => updates.push(update),
-            Err(err) => {
-                warn!(target: "l1", block = ?log.block_number, log_index = ?log.log_index, %err, "skipping malformed ConfigUpdate log")
-            }
-        }
-    }
-    updates
+/// What derivation reads of a header from the RPC, once its RLP hashes to the hash the RPC
+/// names it by.
+fn checked_header(header: &alloy::rpc::types::Header) -> Result<L1Header> {
+    let rlp = alloy_rlp::encode(&header.inner);
+    verify_header(header.hash, &rlp)
+        .map(|(_, l1)| l1)
+        .map_err(|err| {
+            warn!(target: "l1", block = header.number, %err, "L1 header failed verification");
+            NodeError::L1(format!(
+                "L1 header {} failed verification: {err}",
+                header.number
+            ))
+        })
 }
 
-/// The L1 client as derivation reads it: blocking calls, for a blocking thread.
+/// The L1 client as derivation reads it: blocking calls, for a blocking thread, and blocks
+/// read at the rollup's addresses.
 #[derive(Debug)]
-pub struct DerivationL1<'a>(pub &'a L1Client);
+pub struct DerivationL1<'a> {
+    /// The client.
+    pub l1: &'a L1Client,
+    /// The rollup's L1 contracts.
+    pub addresses: L1Addresses,
+}
 
 impl L1Provider for DerivationL1<'_> {
     type Error = NodeError;
 
     fn header_by_number(&mut self, number: u64) -> Result<Option<L1Header>> {
-        self.0.handle.block_on(self.0.header(number))
+        self.l1.handle.block_on(self.l1.header(number))
     }
 
-    fn batcher_data(
-        &mut self,
-        block: &L1BlockRef,
-        inbox: Address,
-        batcher: Address,
-    ) -> Result<Vec<Bytes>> {
-        self.0
+    fn block(&mut self, block: &L1BlockRef) -> Result<VerifiedL1Block> {
+        self.l1
             .handle
-            .block_on(self.0.batcher_data(block, inbox, batcher))
+            .block_on(self.l1.verified_block(block.hash, &self.addresses))
     }
 
-    fn deposits(&mut self, block: &L1BlockRef, portal: Address) -> Result<Vec<TxDeposit>> {
-        self.0.handle.block_on(self.0.deposits(block.hash, portal))
-    }
-
-    fn config_updates(
-        &mut self,
-        block: &L1BlockRef,
-        system_config: Address,
-    ) -> Result<Vec<ConfigUpdate>> {
-        self.0
-            .handle
-            .block_on(self.0.config_updates(block.hash, system_config))
+    fn blobs(&mut self, block: &L1BlockRef, hashes: &[B256]) -> Result<Vec<Bytes>> {
+        self.l1.handle.block_on(self.l1.blobs(block, hashes))
     }
 }

@@ -6,6 +6,7 @@ use alloy_primitives::B256;
 use sprout_protocol::{
     BlockEnvInputs, ChainConfig, RecoveredTx,
     executor::RollupFees,
+    l1_block::L1Addresses,
     l1_info::{L1BlockInfo, L1BlockRef},
     rollup::{GenesisSystemConfig, RollupConfig},
     tx::SproutTx,
@@ -229,29 +230,30 @@ impl RollupMode {
         } else {
             parent_seq + 1
         };
-        // The parent's SystemConfig, plus the new epoch's own ConfigUpdates (as derivation).
+        // The parent's SystemConfig, plus the new epoch's own ConfigUpdates (as derivation),
+        // both read from the origin's verified receipts.
         let mut system = parent_system;
-        if decision.new_epoch {
-            for update in handle.block_on(
-                self.l1
-                    .config_updates(origin.block.hash, self.config.l1_system_config_address),
-            )? {
+        let block = if decision.new_epoch {
+            let addresses = L1Addresses::from_rollup_config(&self.config);
+            Some(handle.block_on(self.l1.verified_block(origin.block.hash, &addresses))?)
+        } else {
+            None
+        };
+        if let Some(block) = &block {
+            for update in block.config_updates() {
                 info!(target: "sequencer", epoch = origin.block.number, ?update, "SystemConfig update");
-                system.apply(&update);
+                system.apply(update);
             }
         }
         let info = L1BlockInfo::for_origin(&origin, sequence_number, &system);
         let mut deposits = vec![SproutTx::Deposit(info.deposit()).recover()?];
-        if decision.new_epoch {
-            let user = handle.block_on(
-                self.l1
-                    .deposits(origin.block.hash, self.config.deposit_contract_address),
-            )?;
+        if let Some(block) = &block {
+            let user = block.deposits();
             if !user.is_empty() {
                 info!(target: "sequencer", epoch = origin.block.number, deposits = user.len(), "including deposits");
             }
             for deposit in user {
-                deposits.push(SproutTx::Deposit(deposit).recover()?);
+                deposits.push(SproutTx::Deposit(deposit.clone()).recover()?);
             }
         }
         Ok(BlockPlan {

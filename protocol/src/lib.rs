@@ -10,6 +10,7 @@ pub mod deposit;
 pub mod derive;
 pub mod error;
 pub mod executor;
+pub mod l1_block;
 pub mod l1_info;
 pub mod output;
 pub mod receipt;

@@ -7,7 +7,9 @@ use alloy::{
 };
 use sprout_contracts::{L1DeployConfig, Portal, deploy_l1};
 use sprout_node::l1::L1Client;
-use sprout_protocol::{deposit::TRANSACTION_DEPOSITED_TOPIC, l1_info::L1BlockRef};
+use sprout_protocol::{
+    deposit::TRANSACTION_DEPOSITED_TOPIC, l1_block::L1Addresses, l1_info::L1BlockRef,
+};
 use sprout_sequencer::origin::L1Source;
 
 use crate::harness::dev_signer;
@@ -38,10 +40,13 @@ async fn l1_client_reads_blocks_and_deposits_and_skips_malformed_logs() {
         .await
         .expect("receipt");
     let block_hash = receipt.block_hash.expect("hash");
-    let deposits = l1
-        .deposits(block_hash, addresses.portal)
-        .await
-        .expect("deposits");
+    let at = L1Addresses {
+        inbox: addresses.batch_inbox,
+        portal: addresses.portal,
+        system_config: addresses.system_config,
+    };
+    let block = l1.verified_block(block_hash, &at).await.expect("verified");
+    let deposits = block.deposits();
     assert_eq!(deposits.len(), 1);
     assert_eq!(deposits[0].from, operator);
     assert_eq!(deposits[0].mint, 1_000);
@@ -99,9 +104,11 @@ async fn l1_client_reads_blocks_and_deposits_and_skips_malformed_logs() {
         1,
         "the malformed log was emitted"
     );
-    let deposits = l1
-        .deposits(receipt.block_hash.expect("hash"), fake)
+    let fake_at = L1Addresses { portal: fake, ..at };
+    let block = l1
+        .verified_block(receipt.block_hash.expect("hash"), &fake_at)
         .await
         .expect("no error");
+    let deposits = block.deposits();
     assert!(deposits.is_empty());
 }

@@ -11,6 +11,7 @@ mod derivation;
 mod devnet;
 mod harness;
 mod l1;
+mod lying_l1;
 mod pool_errors;
 mod proposer;
 mod rollup;

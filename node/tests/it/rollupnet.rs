@@ -278,11 +278,16 @@ impl RollupNet {
 
     /// Starts a `sprout node` of this rollup on datadir `name` with `extra` flags.
     pub fn node_on(&self, name: &str, extra: &[String]) -> Node {
+        self.node_via(name, &self.l1_url(), extra)
+    }
+
+    /// Like [`node_on`](Self::node_on), reading L1 from `l1_url`.
+    pub fn node_via(&self, name: &str, l1_url: &str, extra: &[String]) -> Node {
         let mut args = vec![
             "--chain".to_string(),
             self.rollup_path.display().to_string(),
             "--l1.rpc-url".into(),
-            self.l1_url(),
+            l1_url.to_string(),
             "--datadir".into(),
             self.dir.path().join(name).display().to_string(),
         ];

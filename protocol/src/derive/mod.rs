@@ -12,7 +12,8 @@
 //! If no valid batch fills the next slot within the sequencing window of the safe head's epoch,
 //! the pipeline makes a deposit-only block itself, so deposits are never withheld for long.
 //!
-//! It reads L1 through the [`L1Provider`] trait and never blocks or allocates without bound on
+//! It reads L1 through the [`L1Provider`] trait, block contents only as
+//! [`VerifiedL1Block`]s (checked against their hash, [`crate::l1_block`]), and never blocks or allocates without bound on
 //! L1's say: hostile batcher data is dropped with a reason, and only the [`DeriveError`] kinds
 //! tell the driver what to do (retry, reset, stop).
 //!
@@ -57,6 +58,7 @@ use alloy_primitives::{Address, B256, Bytes, U256, address};
 use crate::{
     BlockEnvInputs, ChainConfig, SproutTx, TxDeposit,
     executor::RollupFees,
+    l1_block::VerifiedL1Block,
     l1_info::{L1BlockInfo, L1BlockRef},
     rollup::{BlockId, GenesisSystemConfig},
 };
@@ -84,41 +86,26 @@ pub struct L1Header {
 }
 
 /// Read access to L1, implemented by the node over JSON-RPC and by the fault-proof program over
-/// its preimage oracle.
+/// its preimage oracle. Block contents reach derivation only as [`VerifiedL1Block`]s, which
+/// only [`VerifiedL1Block::verify`] makes: whatever the source, the header, transactions and
+/// receipts were checked against the block hash, and batcher senders recovered locally.
 pub trait L1Provider {
-    /// The provider's failure (an RPC error, say): derivation retries later.
+    /// The provider's failure (an RPC error, say, or data that failed verification):
+    /// derivation retries later.
     type Error: core::fmt::Display;
 
-    /// The canonical L1 header at `number`, or `None` if L1 has no such block yet.
+    /// The canonical L1 header at `number`, or `None` if L1 has no such block yet. The
+    /// implementation checks the header against its hash
+    /// ([`verify_header`](crate::l1_block::verify_header)).
     fn header_by_number(&mut self, number: u64) -> Result<Option<L1Header>, Self::Error>;
 
-    /// The batcher data of the transactions of `block` sent to `inbox` by `batcher`, in block
-    /// order: a calldata transaction's input; for a blob transaction (type 3), the decoded
-    /// contents ([`crate::batch::decode_blob`]) of each of its blobs in order, each checked
-    /// against the transaction's versioned hashes (a blob that does not decode is left out).
-    /// Transactions from anyone else are not batcher data.
-    fn batcher_data(
-        &mut self,
-        block: &L1BlockRef,
-        inbox: Address,
-        batcher: Address,
-    ) -> Result<Vec<Bytes>, Self::Error>;
+    /// Block `block` (by hash), verified with [`VerifiedL1Block::verify`] at the rollup's
+    /// [`L1Addresses`](crate::l1_block::L1Addresses).
+    fn block(&mut self, block: &L1BlockRef) -> Result<VerifiedL1Block, Self::Error>;
 
-    /// The user deposits the Portal at `portal` emitted in `block`, in log order; malformed
-    /// logs left out.
-    fn deposits(
-        &mut self,
-        block: &L1BlockRef,
-        portal: Address,
-    ) -> Result<Vec<TxDeposit>, Self::Error>;
-
-    /// The `ConfigUpdate`s the SystemConfig at `system_config` emitted in `block`, in log
-    /// order; malformed logs left out.
-    fn config_updates(
-        &mut self,
-        block: &L1BlockRef,
-        system_config: Address,
-    ) -> Result<Vec<crate::system_config::ConfigUpdate>, Self::Error>;
+    /// The blobs of `block` with versioned hashes `hashes`, in that order, each checked
+    /// against its versioned hash (KZG commitment).
+    fn blobs(&mut self, block: &L1BlockRef, hashes: &[B256]) -> Result<Vec<Bytes>, Self::Error>;
 }
 
 /// Why derivation stopped, by what the driver must do about it.

@@ -1,11 +1,15 @@
 //! The derivation pipeline's state machine.
 
 use alloc::{boxed::Box, collections::VecDeque, format, string::ToString, vec::Vec};
+use alloy_primitives::Bytes;
 use tracing::{debug, warn};
 
 use super::{DeriveError, L1Header, L1Provider, L2BlockInfo, PayloadAttributes};
 use crate::{
-    batch::{ChannelAssembler, ChannelReader, MAX_RLP_BYTES_PER_CHANNEL, SingularBatch},
+    batch::{
+        ChannelAssembler, ChannelReader, MAX_RLP_BYTES_PER_CHANNEL, SingularBatch, decode_blob,
+    },
+    l1_block::{InboxPayload, L1Addresses, VerifiedL1Block},
     l1_info::{L1BlockInfo, L1BlockRef},
     rollup::{GenesisSystemConfig, RollupConfig},
 };
@@ -178,17 +182,12 @@ impl Pipeline {
                 header.block.parent_hash, self.cursor.hash
             )));
         }
-        let updates = l1
-            .config_updates(&header.block, self.config.l1_system_config_address)
-            .map_err(temporary)?;
-        for update in &updates {
+        let block = self.verified_block(l1, &header.block)?;
+        for update in block.config_updates() {
             debug!(target: "derive", l1 = number, ?update, "SystemConfig update");
             self.l1_system.apply(update);
         }
-        let batcher = self.l1_system.batcher_addr;
-        let data = l1
-            .batcher_data(&header.block, self.config.batch_inbox_address, batcher)
-            .map_err(temporary)?;
+        let data = self.batcher_data(l1, &block, self.l1_system.batcher_addr)?;
         for tx in &data {
             let channels = match self.assembler.ingest_batcher_tx(tx, number) {
                 Ok(channels) => channels,
@@ -220,6 +219,78 @@ impl Pipeline {
         debug!(target: "derive", l1 = number, batches = self.batches.len(), "read L1 block");
         self.cursor = header.block;
         Ok(Step::Advanced(header.block))
+    }
+
+    /// Block `block`'s verified contents, read at this rollup's addresses.
+    fn verified_block<P: L1Provider>(
+        &self,
+        l1: &mut P,
+        block: &L1BlockRef,
+    ) -> Result<VerifiedL1Block, DeriveError> {
+        let verified = l1.block(block).map_err(temporary)?;
+        if verified.header().block.hash != block.hash {
+            return Err(DeriveError::Temporary(format!(
+                "asked L1 for block {}, got {}",
+                block.hash,
+                verified.header().block.hash
+            )));
+        }
+        if *verified.addresses() != L1Addresses::from_rollup_config(&self.config) {
+            return Err(DeriveError::Critical(
+                "the L1 provider reads blocks at other contract addresses than the rollup's".into(),
+            ));
+        }
+        Ok(verified)
+    }
+
+    /// The batcher data of `block` sent by `batcher`, in block order: a calldata
+    /// transaction's input; for a blob transaction, the decoded contents of each of its blobs
+    /// in order (a blob that does not decode is left out).
+    fn batcher_data<P: L1Provider>(
+        &self,
+        l1: &mut P,
+        block: &VerifiedL1Block,
+        batcher: alloy_primitives::Address,
+    ) -> Result<Vec<Bytes>, DeriveError> {
+        let block_ref = block.header().block;
+        let hashes: Vec<_> = block
+            .batcher_txs(batcher)
+            .flat_map(|tx| match &tx.payload {
+                InboxPayload::Blobs(hashes) => hashes.as_slice(),
+                InboxPayload::Calldata(_) => &[],
+            })
+            .copied()
+            .collect();
+        let blobs = if hashes.is_empty() {
+            Vec::new()
+        } else {
+            l1.blobs(&block_ref, &hashes).map_err(temporary)?
+        };
+        if blobs.len() != hashes.len() {
+            return Err(DeriveError::Temporary(format!(
+                "asked for {} blobs of L1 block {}, got {}",
+                hashes.len(),
+                block_ref.number,
+                blobs.len()
+            )));
+        }
+        let mut blobs = blobs.into_iter().zip(hashes);
+        let mut data = Vec::new();
+        for tx in block.batcher_txs(batcher) {
+            match &tx.payload {
+                InboxPayload::Calldata(input) => data.push(input.clone()),
+                InboxPayload::Blobs(hashes) => {
+                    for (blob, hash) in blobs.by_ref().take(hashes.len()) {
+                        match decode_blob(&blob) {
+                            Ok(contents) => data.push(contents.into()),
+                            Err(err) => warn!(target: "derive", l1 = block_ref.number,
+                                blob = %hash, %err, "ignoring a batcher blob that does not decode"),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(data)
     }
 
     fn header<P: L1Provider>(&self, l1: &mut P, number: u64) -> Result<L1Header, DeriveError> {
@@ -331,22 +402,20 @@ impl Pipeline {
         };
         // The SystemConfig of the parent, plus the new epoch's own updates.
         let mut system = self.safe.system;
-        if new_epoch {
-            for update in l1
-                .config_updates(&origin.block, self.config.l1_system_config_address)
-                .map_err(temporary)?
-            {
-                system.apply(&update);
-            }
-        }
-        let l1_info = L1BlockInfo::for_origin(&origin, sequence_number, &system);
         let mut deposits = Vec::with_capacity(1);
+        let block = if new_epoch {
+            let block = self.verified_block(l1, &origin.block)?;
+            for update in block.config_updates() {
+                system.apply(update);
+            }
+            Some(block)
+        } else {
+            None
+        };
+        let l1_info = L1BlockInfo::for_origin(&origin, sequence_number, &system);
         deposits.push(l1_info.deposit());
-        if new_epoch {
-            deposits.extend(
-                l1.deposits(&origin.block, self.config.deposit_contract_address)
-                    .map_err(temporary)?,
-            );
+        if let Some(block) = block {
+            deposits.extend(block.deposits().iter().cloned());
         }
         Ok(PayloadAttributes {
             parent: self.safe,

@@ -7,6 +7,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
 use super::*;
 use crate::{
     batch::{ChannelId, ChannelOut, SingularBatch, batcher_tx_data},
+    l1_block::{InboxPayload, InboxTx, L1Addresses, VerifiedL1Block},
     rollup::{BlockId, GenesisSystemConfig, RollupConfig, RollupGenesis},
 };
 
@@ -105,37 +106,39 @@ impl L1Provider for TestL1 {
         Ok(self.blocks.get(number as usize).map(|b| b.header))
     }
 
-    fn batcher_data(
-        &mut self,
-        block: &L1BlockRef,
-        inbox: Address,
-        batcher: Address,
-    ) -> Result<Vec<Bytes>, Self::Error> {
+    fn block(&mut self, block: &L1BlockRef) -> Result<VerifiedL1Block, Self::Error> {
+        if self.down {
+            return Err("L1 is down");
+        }
         let b = &self.blocks[block.number as usize];
         assert_eq!(b.header.block.hash, block.hash);
-        Ok(b.txs
+        let inbox_txs = b
+            .txs
             .iter()
-            .filter(|(from, to, _)| *from == batcher && *to == inbox)
-            .map(|(_, _, data)| data.clone())
-            .collect())
+            .enumerate()
+            .filter(|(_, (_, to, _))| *to == INBOX)
+            .map(|(index, (from, _, data))| InboxTx {
+                index: index as u64,
+                hash: keccak256(data),
+                sender: *from,
+                payload: InboxPayload::Calldata(data.clone()),
+            })
+            .collect();
+        Ok(VerifiedL1Block::from_parts(
+            b.header,
+            L1Addresses {
+                inbox: INBOX,
+                portal: PORTAL,
+                system_config: SYSTEM_CONFIG,
+            },
+            inbox_txs,
+            b.deposits.clone(),
+            b.updates.clone(),
+        ))
     }
 
-    fn deposits(
-        &mut self,
-        block: &L1BlockRef,
-        portal: Address,
-    ) -> Result<Vec<TxDeposit>, Self::Error> {
-        assert_eq!(portal, PORTAL);
-        Ok(self.blocks[block.number as usize].deposits.clone())
-    }
-
-    fn config_updates(
-        &mut self,
-        block: &L1BlockRef,
-        system_config: Address,
-    ) -> Result<Vec<crate::system_config::ConfigUpdate>, Self::Error> {
-        assert_eq!(system_config, SYSTEM_CONFIG);
-        Ok(self.blocks[block.number as usize].updates.clone())
+    fn blobs(&mut self, _: &L1BlockRef, _: &[B256]) -> Result<Vec<Bytes>, Self::Error> {
+        Err("no blobs on this L1")
     }
 }
 
