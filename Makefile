@@ -6,7 +6,7 @@ NPM_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NPM_BIN):$(PATH)
 
 
-.PHONY: up dev test tools build vm-programs test-rust blocktest riscv contracts contracts-test contracts-check bench fmt lint
+.PHONY: up dev test tools build vm-programs test-rust blocktest riscv contracts contracts-test contracts-check bench crash-trials fmt lint
 
 ## up: build and run the local devnet: anvil L1 (:8546), contracts, genesis, sequencer (L2 :8545)
 up: tools
@@ -50,6 +50,12 @@ contracts-test: tools
 ## contracts-check: fail if the committed artifacts differ from a fresh build
 contracts-check: contracts
 	git diff --exit-code -- contracts/artifacts
+
+## crash-trials: the crash trials' long mode: 50 SIGKILLs and crash points under load, each
+## followed by `sprout db check` (make test runs 10)
+crash-trials:
+	SPROUT_CRASH_TRIALS=50 $(CARGO) test -p sprout-node --test it -- --exact --nocapture \
+		crash::crash_trials_at_random_moments_under_load_lose_no_receipted_transaction
 
 ## bench: benchmark figures (not pass/fail), side by side with anvil
 bench: tools

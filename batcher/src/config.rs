@@ -185,6 +185,9 @@ mod tests {
             deposit_contract_address: Address::repeat_byte(1),
             l1_system_config_address: Address::repeat_byte(2),
             l2_output_oracle_address: Address::repeat_byte(3),
+            regolith_time: None,
+            canyon_time: None,
+            ecotone_time: None,
         };
         BatcherConfig::new("http://l1", "http://l2", rollup, signer)
     }

@@ -148,6 +148,7 @@ fn l2_chain(signers: &[PrivateKeySigner], genesis_time: u64) -> Result<ChainConf
     Ok(ChainConfig {
         chain_id: L2_CHAIN_ID,
         hardfork: Hardfork::Prague,
+        prague_time: None,
         block_time: 1,
         gas_limit: L2_GAS_LIMIT,
         base_fee: BaseFeeConfig {
@@ -310,6 +311,9 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         deposit_contract_address: addresses.portal,
         l1_system_config_address: addresses.system_config,
         l2_output_oracle_address: addresses.l2_output_oracle,
+        regolith_time: None,
+        canyon_time: None,
+        ecotone_time: None,
     };
     rollup.validate_against(&chain, genesis_hash)?;
     std::fs::write(&genesis_path, serde_json::to_vec_pretty(&chain)?)?;

@@ -500,3 +500,7 @@ pub fn run(args: BlocktestArgs) -> Result<bool> {
     );
     Ok(summary.failed == 0)
 }
+
+#[cfg(test)]
+#[path = "blocktest_tests.rs"]
+mod tests;

@@ -9,13 +9,14 @@ use std::{
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, U256};
 use parking_lot::{Mutex, RwLock};
+use revm::primitives::hardfork::SpecId;
 use sprout_protocol::{
-    BlockEnvInputs, ChainConfig, ExecutedBlock, Executor, RecoveredTx,
+    BlockEnvInputs, ChainConfig, ExecutedBlock, RecoveredTx,
     derive::{L2BlockInfo, PayloadAttributes, rollup_block_inputs, rollup_fees},
     executor::ApplyError,
     l1_info::L1BlockInfo,
 };
-use sprout_sequencer::pool::{AccountReader, PoolConfig, TxPool};
+use sprout_sequencer::pool::{AccountReader, EIP7702_TX_TYPE, PoolConfig, TxPool};
 use tokio::sync::broadcast;
 use tracing::{debug, info, warn};
 
@@ -56,11 +57,10 @@ impl AccountReader for PoolState<'_> {
     }
 }
 
-/// The node's chain: storage, head, pool and executor.
+/// The node's chain: storage, head and pool.
 pub struct Chain {
     storage: Arc<Storage>,
     config: ChainConfig,
-    executor: Executor,
     pool: TxPool<PoolTx>,
     head: RwLock<(Header, B256)>,
     produce: Mutex<()>,
@@ -131,22 +131,17 @@ impl Chain {
             .header(&head_hash)?
             .ok_or(NodeError::UnknownBlock(head_hash))?;
         info!(target: "chain", number = head.number, hash = %head_hash, "chain head");
-        let mut pool_config = PoolConfig::new(config.chain_id, config.gas_limit);
+        let mut pool_config = PoolConfig::new(config.chain_id, head.gas_limit);
         pool_config.max_tx_size = MAX_TX_SIZE;
         // A 1 Ggas block holds ~47k transfers: keep a few blocks' worth executable.
         pool_config.max_pending = 200_000;
         pool_config.max_queued = 20_000;
         let pool = TxPool::new(pool_config);
-        let executor = Executor {
-            chain_id: config.chain_id,
-            spec: config.hardfork.spec_id(),
-        };
         let (blocks, _) = broadcast::channel(256);
         let (pending, _) = broadcast::channel(16_384);
         Ok(Arc::new(Self {
             storage: Arc::new(storage),
             config,
-            executor,
             pool,
             head: RwLock::new((head, head_hash)),
             produce: Mutex::new(()),
@@ -167,11 +162,6 @@ impl Chain {
     /// The chain config.
     pub fn config(&self) -> &ChainConfig {
         &self.config
-    }
-
-    /// The executor (chain id and EVM rules).
-    pub fn executor(&self) -> Executor {
-        self.executor
     }
 
     /// The transaction pool.
@@ -212,6 +202,10 @@ impl Chain {
             sprout_protocol::ProtocolError::InvalidSignature => "invalid sender".to_string(),
             other => format!("rlp: {other}"),
         })?;
+        if tx.tx.tx_type() == EIP7702_TX_TYPE && !self.next_spec().is_enabled_in(SpecId::PRAGUE) {
+            // geth's ErrTxTypeNotSupported: set-code transactions wait for Prague.
+            return Err("transaction type not supported".to_string());
+        }
         let hash = tx.hash;
         let pool_tx = self
             .pool_tx(tx, raw.len())
@@ -224,13 +218,24 @@ impl Chain {
         Ok(hash)
     }
 
+    /// The EVM rules of the next block (its timestamp as the block loop will choose it).
+    fn next_spec(&self) -> SpecId {
+        let (head, _) = self.head();
+        let timestamp = if self.rollup.is_some() {
+            head.timestamp + self.config.block_time
+        } else {
+            self.block_inputs(&head).timestamp
+        };
+        self.config.spec_at(timestamp)
+    }
+
     /// `tx` as the pool holds it, with its L1 data fee at the head's L1 fee parameters.
     fn pool_tx(&self, tx: RecoveredTx, encoded_len: usize) -> Result<PoolTx> {
         let l1_fee = match self.head_l1_info()? {
             Some(info) => info.l1_fee(L1BlockInfo::l1_gas_used(&tx.tx.unsigned_encoding())),
             None => U256::ZERO,
         };
-        Ok(PoolTx::new(tx, encoded_len, self.executor.spec, l1_fee))
+        Ok(PoolTx::new(tx, encoded_len, self.next_spec(), l1_fee))
     }
 
     /// In rollup mode, the L1 fee parameters the head block was built with (what the next
@@ -307,9 +312,11 @@ impl Chain {
             None => self.block_inputs(&parent),
         };
         let base_fee = inputs.base_fee;
-        let mut builder = self
-            .executor
-            .builder(&parent, inputs, LatestState(&self.storage))?;
+        let mut builder = self.config.executor_at(inputs.timestamp).builder(
+            &parent,
+            inputs,
+            LatestState(&self.storage),
+        )?;
         let mut allow_user_txs = true;
         if let Some(plan) = plan {
             builder.set_rollup_fees(plan.fees);
@@ -378,6 +385,10 @@ impl Chain {
             .iter()
             .map(|tx| tx.hash())
             .collect();
+        // A rollup's next block has the head's gas limit unless a SystemConfig update changes
+        // it again.
+        self.pool
+            .set_block_gas_limit(executed.block.header.gas_limit);
         self.pool.on_block_committed(
             &PoolState(&self.storage),
             &included,
@@ -422,6 +433,7 @@ impl Chain {
             "rolled back unsafe blocks"
         );
         let base_fee = self.config.next_base_fee(&header);
+        self.pool.set_block_gas_limit(header.gas_limit);
         let mut returned = 0usize;
         for body in &bodies {
             for raw in &body.transactions {
@@ -630,6 +642,7 @@ impl Chain {
             .ok_or(NodeError::UnknownBlock(hash))?;
         Ok(header.parent_hash == attributes.parent.hash
             && header.timestamp == attributes.timestamp
+            && header.gas_limit == attributes.gas_limit
             && header.mix_hash == attributes.origin.mix_hash
             && header.parent_beacon_block_root
                 == Some(
@@ -652,10 +665,13 @@ impl Chain {
             parent,
             attributes.timestamp,
             &attributes.origin,
+            attributes.gas_limit,
         );
-        let mut builder = self
-            .executor
-            .builder(parent, inputs, LatestState(&self.storage))?;
+        let mut builder = self.config.executor_at(attributes.timestamp).builder(
+            parent,
+            inputs,
+            LatestState(&self.storage),
+        )?;
         builder.set_rollup_fees(rollup_fees(attributes.l1_info));
         for deposit in &attributes.deposits {
             let tx = sprout_protocol::SproutTx::Deposit(deposit.clone()).recover()?;
@@ -722,4 +738,4 @@ fn log_block(block: &ExecutedBlock) {
 
 #[cfg(test)]
 #[path = "chain_tests.rs"]
-mod tests;
+pub(crate) mod tests;

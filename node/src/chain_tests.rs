@@ -12,7 +12,13 @@ use sprout_protocol::{StateReader, state_root::TrieState};
 
 use super::*;
 
-fn sign(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: u64, input: &[u8]) -> Bytes {
+pub(crate) fn sign(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    to: TxKind,
+    value: u64,
+    input: &[u8],
+) -> Bytes {
     let mut tx = TxEip1559 {
         chain_id: 901,
         nonce,
@@ -30,7 +36,7 @@ fn sign(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: u64, input: &[
 
 /// Init code: `sstore(1, 5)`, then deploy a runtime that stores its first calldata word in
 /// slot 0.
-fn store_contract() -> Vec<u8> {
+pub(crate) fn store_contract() -> Vec<u8> {
     let runtime = [0x60, 0x00, 0x35, 0x60, 0x00, 0x55, 0x00];
     let mut code = vec![0x60, 0x05, 0x60, 0x01, 0x55, 0x66];
     code.extend_from_slice(&runtime);
@@ -38,7 +44,7 @@ fn store_contract() -> Vec<u8> {
     code
 }
 
-fn word(n: u8) -> [u8; 32] {
+pub(crate) fn word(n: u8) -> [u8; 32] {
     let mut w = [0u8; 32];
     w[31] = n;
     w
@@ -179,4 +185,84 @@ fn a_transaction_the_builder_cannot_include_is_evicted_and_its_sender_goes_on() 
         .expect("same nonce again");
     chain.produce_block().expect("block 2");
     assert!(chain.storage().tx_location(&next).expect("read").is_some());
+}
+
+#[test]
+fn a_scheduled_prague_activates_at_its_timestamp_and_set_code_transactions_wait_for_it() {
+    use alloy::{consensus::TxEip7702, eips::eip7702::Authorization, signers::SignerSync};
+    use sprout_protocol::chain::Hardfork;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
+    config.hardfork = Hardfork::Cancun;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let prague_time = now + 4;
+    config.prague_time = Some(prague_time);
+    let chain = Chain::open(Storage::open(dir.path()).expect("db"), config).expect("chain");
+    let alice = &crate::dev::dev_signers(1).expect("keys")[0];
+    let set_code = || {
+        let auth = Authorization {
+            chain_id: U256::from(901),
+            address: address!("0x00000000000000000000000000000000000c0de1"),
+            nonce: 1,
+        };
+        let signature = alice.sign_hash_sync(&auth.signature_hash()).expect("sign");
+        let mut tx = TxEip7702 {
+            chain_id: 901,
+            nonce: 0,
+            gas_limit: 100_000,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: 1_000_000,
+            to: alice.address(),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            authorization_list: vec![auth.into_signed(signature)],
+            input: Bytes::new(),
+        };
+        let sig = alice.sign_transaction_sync(&mut tx).expect("sign");
+        Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
+    };
+    // Before Prague a set-code transaction is refused as geth refuses an unknown type.
+    assert_eq!(
+        chain.submit_raw(&set_code()).expect_err("Cancun"),
+        "transaction type not supported"
+    );
+    let (mut cancun, mut prague) = (0, 0);
+    while chain.head().0.timestamp < prague_time + 1 {
+        let block = chain.produce_block().expect("block");
+        let header = &block.header;
+        if header.timestamp >= prague_time {
+            assert!(
+                header.requests_hash.is_some(),
+                "block {} runs Prague",
+                header.number
+            );
+            prague += 1;
+        } else {
+            assert!(
+                header.requests_hash.is_none(),
+                "block {} runs Cancun",
+                header.number
+            );
+            cancun += 1;
+        }
+    }
+    assert!(
+        cancun > 0 && prague > 0,
+        "{cancun} Cancun and {prague} Prague blocks"
+    );
+    // From then on it is taken, and delegates alice's account.
+    chain.submit_raw(&set_code()).expect("Prague");
+    chain.produce_block().expect("block");
+    let account = LatestState(chain.storage())
+        .account(alice.address())
+        .expect("read")
+        .expect("alice");
+    assert_ne!(
+        account.code_hash,
+        alloy_primitives::KECCAK256_EMPTY,
+        "delegated"
+    );
 }

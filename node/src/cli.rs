@@ -38,6 +38,8 @@ pub enum Command {
     Bridge(crate::bridge_cli::BridgeArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.
     Blocktest(crate::blocktest::BlocktestArgs),
+    /// Inspect a node's database: `sprout db check` verifies it after a crash.
+    Db(crate::db_cli::DbArgs),
 }
 
 /// `sprout up` arguments.
@@ -208,11 +210,7 @@ fn parse_chain_config(path: &std::path::Path) -> Result<ChainConfig> {
 }
 
 fn parse_rollup_config(path: &std::path::Path, json: serde_json::Value) -> Result<RollupConfig> {
-    let rollup: RollupConfig = serde_json::from_value(json).map_err(|e| {
-        NodeError::Config(format!("rollup config {} is invalid: {e}", path.display()))
-    })?;
-    rollup.validate()?;
-    Ok(rollup)
+    RollupConfig::from_json(json).map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))
 }
 
 /// Whether a JSON document is a rollup config (OP's `rollup.json` names) rather than a chain

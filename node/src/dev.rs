@@ -40,6 +40,7 @@ pub fn dev_chain_config(chain_id: u64, block_time: u64, gas_limit: u64) -> Resul
     Ok(ChainConfig {
         chain_id,
         hardfork: Hardfork::Prague,
+        prague_time: None,
         block_time,
         gas_limit,
         base_fee: BaseFeeConfig {

@@ -54,6 +54,7 @@ fn main() -> std::process::ExitCode {
             Err(err) => Err(err.into()),
         },
         Command::Blocktest(args) => sprout_node::blocktest::run(args),
+        Command::Db(args) => sprout_node::db_cli::run(args),
         Command::Vm(args) => sprout_node::vm_cli::run(args),
     };
     match result {

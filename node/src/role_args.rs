@@ -13,8 +13,10 @@ pub fn load_rollup(path: &Path) -> Result<RollupConfig> {
     let raw = std::fs::read(path).map_err(|e| {
         NodeError::Config(format!("cannot read rollup config {}: {e}", path.display()))
     })?;
-    serde_json::from_slice(&raw)
-        .map_err(|e| NodeError::Config(format!("rollup config {} is invalid: {e}", path.display())))
+    let json = serde_json::from_slice(&raw).map_err(|e| {
+        NodeError::Config(format!("rollup config {} is not JSON: {e}", path.display()))
+    })?;
+    RollupConfig::from_json(json).map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))
 }
 
 /// The `role`'s key from `--private-key` (or the environment variable `env`) or from

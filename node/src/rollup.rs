@@ -146,7 +146,7 @@ impl RollupMode {
                 timestamp: info.timestamp,
             },
             info.sequence_number,
-            info.system_config(self.config.genesis.system_config.gas_limit),
+            info.system_config(header.gas_limit),
         ))
     }
 
@@ -257,7 +257,7 @@ impl RollupMode {
             }
         }
         Ok(BlockPlan {
-            inputs: rollup_block_inputs(chain, parent, timestamp, &origin),
+            inputs: rollup_block_inputs(chain, parent, timestamp, &origin, system.gas_limit),
             deposits,
             fees: rollup_fees(info),
             allow_user_txs: decision.allow_user_txs,

@@ -38,10 +38,13 @@ const CF_STORAGE: &str = "storage"; // address ++ slot -> value(32)
 const CF_CODE: &str = "code"; // code hash -> code
 #[path = "storage_blocks.rs"]
 mod blocks;
+#[path = "storage_check.rs"]
+mod check;
 #[path = "storage_codec.rs"]
 pub mod codec;
 #[path = "storage_undo.rs"]
 mod undo;
+pub use check::CheckReport;
 use codec::{BodyEntry, ReceiptEntry, TxEntry};
 use undo::{UndoEntry, UndoRecord};
 
@@ -437,7 +440,9 @@ impl Storage {
         if let Some(safe) = safe {
             self.write_safe(&mut batch, safe)?;
         }
+        crate::failpoint::hit("storage.commit.before_write");
         self.db.write(batch)?;
+        crate::failpoint::hit("storage.commit.after_write");
         Ok(())
     }
 

@@ -230,3 +230,85 @@ fn undo_records_disappear_once_their_block_is_finalized() {
     chain.produce_block().expect("block 4 again");
     assert_eq!(storage.undo_numbers().expect("undo"), vec![4]);
 }
+
+#[test]
+fn the_consistency_check_passes_a_whole_database_and_names_each_kind_of_damage() {
+    use crate::chain::tests::{sign, store_contract, word};
+    use alloy_primitives::TxKind;
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
+    let chain = Chain::open(Storage::open(dir.path()).expect("db"), config).expect("chain");
+    let alice = &crate::dev::dev_signers(1).expect("keys")[0];
+    let contract = alice.address().create(0);
+    chain
+        .submit_raw(&sign(alice, 0, TxKind::Create, 0, &store_contract()))
+        .expect("deploy");
+    chain.produce_block().expect("block 1");
+    chain
+        .submit_raw(&sign(alice, 1, TxKind::Call(contract), 0, &word(42)))
+        .expect("store");
+    let transfer = sign(alice, 2, TxKind::Call(Address::repeat_byte(9)), 5, &[]);
+    chain.submit_raw(&transfer).expect("transfer");
+    chain.produce_block().expect("block 2");
+    chain.produce_block().expect("block 3");
+    let storage = chain.storage();
+    let report = storage.check().expect("check");
+    assert!(report.is_consistent(), "{:?}", report.problems);
+    assert_eq!(
+        (report.head, report.blocks, report.transactions),
+        (Some(3), 4, 3)
+    );
+    assert_eq!(report.undo_records, 3);
+    assert!(report.storage_slots >= 2, "{report:?}");
+
+    let damaged = |what: &str| {
+        let report = storage.check().expect("check");
+        assert!(
+            report.problems.iter().any(|p| p.contains(what)),
+            "expected a problem naming {what:?}: {:?}",
+            report.problems
+        );
+    };
+    // A flat storage slot that disagrees with the trie.
+    let slot = storage_key(&contract, &U256::ZERO);
+    let cf = storage.cf(CF_STORAGE).expect("cf");
+    let old = storage.db.get_cf(cf, slot).expect("read").expect("slot 0");
+    storage.db.put_cf(cf, slot, word(7)).expect("write");
+    damaged("the flat state's root");
+    storage.db.put_cf(cf, slot, old).expect("write");
+    // A lookup entry gone.
+    let cf = storage.cf(CF_TX_LOOKUP).expect("cf");
+    let lookup = keccak256(&transfer);
+    let old = storage
+        .db
+        .get_cf(cf, lookup)
+        .expect("read")
+        .expect("lookup");
+    storage.db.delete_cf(cf, lookup).expect("delete");
+    damaged("is looked up at None");
+    storage.db.put_cf(cf, lookup, old).expect("write");
+    // An undo record gone: block 2 could no longer be rolled back.
+    let cf = storage.cf(CF_UNDO).expect("cf");
+    let old = storage
+        .db
+        .get_cf(cf, 2u64.to_be_bytes())
+        .expect("read")
+        .expect("undo");
+    storage
+        .db
+        .delete_cf(cf, 2u64.to_be_bytes())
+        .expect("delete");
+    damaged("no undo records for blocks 2..3");
+    storage
+        .db
+        .put_cf(cf, 2u64.to_be_bytes(), old)
+        .expect("write");
+    // A receipt entry gone.
+    let hash = storage.canonical_hash(2).expect("read").expect("block 2");
+    let cf = storage.cf(CF_RECEIPTS).expect("cf");
+    storage
+        .db
+        .delete_cf(cf, entry_key(&hash, 1))
+        .expect("delete");
+    damaged("transaction or receipt 1 of 2 is missing");
+}

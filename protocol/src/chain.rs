@@ -94,9 +94,13 @@ pub struct GenesisConfig {
 pub struct ChainConfig {
     /// EIP-155 chain id.
     pub chain_id: u64,
-    /// EVM rules.
+    /// EVM rules at genesis.
     #[serde(default)]
     pub hardfork: Hardfork,
+    /// When a chain that starts on Cancun moves to Prague (a block timestamp, as geth's
+    /// `pragueTime`): blocks at or after it run Prague's rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prague_time: Option<u64>,
     /// Seconds between blocks.
     pub block_time: u64,
     /// Block gas limit.
@@ -146,7 +150,29 @@ impl ChainConfig {
         if self.genesis.extra_data.len() > 32 {
             return fail("genesis.extraData is longer than 32 bytes".into());
         }
+        if self.prague_time.is_some() && self.hardfork == Hardfork::Prague {
+            return fail(
+                "pragueTime is set, but the chain starts on Prague (hardfork \"prague\"): set hardfork \"cancun\" to move to Prague at pragueTime, or drop pragueTime"
+                    .into(),
+            );
+        }
         Ok(())
+    }
+
+    /// The EVM rules of a block with timestamp `timestamp`.
+    pub fn spec_at(&self, timestamp: u64) -> SpecId {
+        match self.prague_time {
+            Some(at) if timestamp >= at => SpecId::PRAGUE,
+            _ => self.hardfork.spec_id(),
+        }
+    }
+
+    /// The executor of a block with timestamp `timestamp`.
+    pub fn executor_at(&self, timestamp: u64) -> crate::Executor {
+        crate::Executor {
+            chain_id: self.chain_id,
+            spec: self.spec_at(timestamp),
+        }
     }
 
     /// The genesis state and header.
@@ -182,8 +208,9 @@ impl ChainConfig {
         }
         let StateRootUpdate { state_root, nodes } =
             apply_changes(EMPTY_ROOT_HASH, &changes, &MemoryNodes::default())?;
-        let cancun = self.hardfork.spec_id().is_enabled_in(SpecId::CANCUN);
-        let prague = self.hardfork.spec_id().is_enabled_in(SpecId::PRAGUE);
+        let spec = self.spec_at(self.genesis.timestamp);
+        let cancun = spec.is_enabled_in(SpecId::CANCUN);
+        let prague = spec.is_enabled_in(SpecId::PRAGUE);
         let header = Header {
             parent_hash: B256::ZERO,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,

@@ -14,6 +14,12 @@ pub enum ProtocolError {
     /// A transaction type this chain does not know.
     #[error("transaction type not supported: {0:#x}")]
     UnsupportedTxType(u8),
+    /// A type-3 transaction with its blob sidecar (EIP-4844's network form) where only the
+    /// canonical form is valid.
+    #[error(
+        "blob transaction in its network form (blobs, commitments and proofs attached): a block or a raw transaction carries the canonical form only"
+    )]
+    BlobSidecarAttached,
     /// The signature did not recover to an address.
     #[error("invalid signature")]
     InvalidSignature,

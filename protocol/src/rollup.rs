@@ -45,6 +45,60 @@ pub struct RollupGenesis {
     pub system_config: GenesisSystemConfig,
 }
 
+/// The OP hardforks whose rules Sprout runs from genesis and has no earlier version of: an OP
+/// `rollup.json` may name them, activated at or before the L2 genesis.
+pub const GENESIS_FORKS: [&str; 3] = ["regolith_time", "canyon_time", "ecotone_time"];
+
+/// Fields of OP's `rollup.json` that Sprout refuses, each with why. A hardfork time here is
+/// refused whatever its value: Sprout does not run that fork's rules, so a chain that names it
+/// would not be the chain its config describes.
+pub const UNSUPPORTED_OP_FIELDS: [(&str, &str); 14] = [
+    ("delta_time", "span batches (Delta) are not supported yet"),
+    (
+        "fjord_time",
+        "Fjord's FastLZ-based L1 fee and its channel and drift constants are not implemented",
+    ),
+    (
+        "granite_time",
+        "Granite's channel timeout and bn256Pairing input limit are not implemented",
+    ),
+    (
+        "holocene_time",
+        "Sprout derives with Holocene's channel and batch rules from genesis, but not Holocene's EIP-1559 parameters in the SystemConfig and extraData",
+    ),
+    (
+        "pectra_blob_schedule_time",
+        "L1 blob fees follow the L1 header's fork, there is no separate schedule",
+    ),
+    (
+        "isthmus_time",
+        "Isthmus (operator fee, withdrawals root in the header, Isthmus L1-info) is not implemented",
+    ),
+    ("jovian_time", "Jovian is not implemented"),
+    ("interop_time", "interop is not implemented"),
+    (
+        "alt_da",
+        "alt-DA is not supported: batches go to L1 as calldata or blobs",
+    ),
+    ("plasma_config", "alt-DA (plasma) is not supported"),
+    (
+        "da_challenge_contract_address",
+        "alt-DA challenges are not supported",
+    ),
+    (
+        "protocol_versions_address",
+        "Sprout does not read OP's ProtocolVersions contract",
+    ),
+    (
+        "chain_op_config",
+        "EIP-1559 parameters come from the chain config (genesis.json), not the rollup config",
+    ),
+    (
+        "granite_channel_timeout",
+        "Granite is not implemented; channel_timeout applies",
+    ),
+];
+
 /// The rollup config.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,9 +125,45 @@ pub struct RollupConfig {
     pub l1_system_config_address: Address,
     /// The L2OutputOracle.
     pub l2_output_oracle_address: Address,
+    /// OP's Regolith activation: at or before genesis (Sprout has no pre-Regolith rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regolith_time: Option<u64>,
+    /// OP's Canyon activation: at or before genesis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canyon_time: Option<u64>,
+    /// OP's Ecotone activation: at or before genesis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecotone_time: Option<u64>,
 }
 
 impl RollupConfig {
+    /// Reads a rollup config from JSON: Sprout's own, or OP's `rollup.json` where its fields mean
+    /// what Sprout's do. OP's Ecotone `scalar` (and a zero `overhead`) in the genesis
+    /// SystemConfig become `baseFeeScalar` and `blobBaseFeeScalar`; a field Sprout does not
+    /// support is refused by name with why ([`UNSUPPORTED_OP_FIELDS`]).
+    pub fn from_json(mut json: serde_json::Value) -> Result<Self> {
+        let fail = |msg: String| ProtocolError::Config(format!("rollup config: {msg}"));
+        let object = json
+            .as_object_mut()
+            .ok_or_else(|| fail("not a JSON object".into()))?;
+        for (field, why) in UNSUPPORTED_OP_FIELDS {
+            if object.get(field).is_some_and(|v| !v.is_null()) {
+                return Err(fail(format!("{field} is not supported: {why}")));
+            }
+            object.remove(field);
+        }
+        if let Some(system) = object
+            .get_mut("genesis")
+            .and_then(|g| g.get_mut("system_config"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            op_system_config(system).map_err(fail)?;
+        }
+        let config: Self = serde_json::from_value(json).map_err(|e| fail(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// Checks the values against each other.
     pub fn validate(&self) -> Result<()> {
         let fail = |msg: String| Err(ProtocolError::Config(format!("rollup config: {msg}")));
@@ -108,6 +198,20 @@ impl RollupConfig {
         if self.genesis.l2.number != 0 {
             return fail("genesis.l2.number must be 0".into());
         }
+        for (name, time) in
+            GENESIS_FORKS
+                .into_iter()
+                .zip([self.regolith_time, self.canyon_time, self.ecotone_time])
+        {
+            if let Some(time) = time
+                && time > self.genesis.l2_time
+            {
+                return fail(format!(
+                    "{name} {time} is after the L2 genesis ({}): Sprout runs that fork's rules from genesis and has no earlier ones; set it to 0",
+                    self.genesis.l2_time
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -137,6 +241,12 @@ impl RollupConfig {
                 chain.genesis.timestamp, self.genesis.l2_time
             ));
         }
+        if chain.gas_limit != self.genesis.system_config.gas_limit {
+            return fail(format!(
+                "gasLimit {} vs genesis.system_config.gasLimit {}",
+                chain.gas_limit, self.genesis.system_config.gas_limit
+            ));
+        }
         if l2_genesis_hash != self.genesis.l2.hash {
             return fail(format!(
                 "genesis hash {l2_genesis_hash} vs genesis.l2.hash {}",
@@ -145,6 +255,64 @@ impl RollupConfig {
         }
         Ok(())
     }
+}
+
+/// OP's genesis SystemConfig shape, rewritten to Sprout's: Ecotone's versioned `scalar`
+/// (`0x01 ++ zeros(23) ++ blobBaseFeeScalar(4) ++ baseFeeScalar(4)`) into the two scalars, a
+/// zero `overhead` dropped, zero Holocene/Isthmus parameters dropped; anything else refused.
+fn op_system_config(
+    system: &mut serde_json::Map<String, serde_json::Value>,
+) -> core::result::Result<(), String> {
+    let word = |value: &serde_json::Value, name: &str| -> core::result::Result<B256, String> {
+        serde_json::from_value(value.clone())
+            .map_err(|e| format!("genesis.system_config.{name}: {e}"))
+    };
+    for name in [
+        "eip1559Params",
+        "operatorFeeParams",
+        "minBaseFee",
+        "daFootprintGasScalar",
+    ] {
+        if let Some(value) = system.remove(name)
+            && !value.is_null()
+            && value != 0
+            && !word(&value, name).is_ok_and(|w| w.is_zero())
+            && value.as_str() != Some("0x0000000000000000")
+        {
+            return Err(format!(
+                "genesis.system_config.{name} is not supported: Sprout has no Holocene or Isthmus SystemConfig parameters"
+            ));
+        }
+    }
+    if let Some(overhead) = system.remove("overhead")
+        && !word(&overhead, "overhead")?.is_zero()
+    {
+        return Err(
+            "genesis.system_config.overhead must be zero: Sprout charges Ecotone's L1 fee, which has no overhead"
+                .into(),
+        );
+    }
+    if let Some(scalar) = system.remove("scalar") {
+        let scalar = word(&scalar, "scalar")?;
+        if scalar[0] != 1 || scalar[1..24].iter().any(|b| *b != 0) {
+            return Err(
+                "genesis.system_config.scalar is not an Ecotone (version 1) scalar: Sprout has no pre-Ecotone L1 fee"
+                    .into(),
+            );
+        }
+        let u32_at = |at: usize| {
+            u32::from_be_bytes([scalar[at], scalar[at + 1], scalar[at + 2], scalar[at + 3]])
+        };
+        if system.contains_key("baseFeeScalar") || system.contains_key("blobBaseFeeScalar") {
+            return Err(
+                "genesis.system_config has both OP's scalar and Sprout's baseFeeScalar/blobBaseFeeScalar: keep one"
+                    .into(),
+            );
+        }
+        system.insert("blobBaseFeeScalar".into(), u32_at(24).into());
+        system.insert("baseFeeScalar".into(), u32_at(28).into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -179,6 +347,68 @@ mod tests {
         let back: RollupConfig =
             serde_json::from_str(&serde_json::to_string(&config).expect("json")).expect("parses");
         assert_eq!(back, config);
+    }
+
+    /// SAMPLE in OP's shape: Ecotone's versioned `scalar` and `overhead` instead of Sprout's
+    /// two scalars, and the hardfork times OP's `rollup.json` carries.
+    fn op_style(extra: &str) -> serde_json::Value {
+        let json = SAMPLE
+            .replace(
+                r#""baseFeeScalar": 1368, "blobBaseFeeScalar": 810949"#,
+                r#""overhead": "0x0000000000000000000000000000000000000000000000000000000000000000", "scalar": "0x010000000000000000000000000000000000000000000000000c5fc500000558""#,
+            )
+            .replace(
+                r#""block_time": 2,"#,
+                &format!(r#""block_time": 2, "regolith_time": 0, "canyon_time": 0, "ecotone_time": 0, {extra}"#),
+            );
+        serde_json::from_str(&json).expect("json")
+    }
+
+    #[test]
+    fn an_op_rollup_json_is_read_where_its_fields_mean_what_sprouts_do() {
+        let config = RollupConfig::from_json(op_style("")).expect("accepted");
+        let sprout =
+            RollupConfig::from_json(serde_json::from_str(SAMPLE).expect("json")).expect("accepted");
+        // OP Mainnet's Ecotone scalar: blob-base-fee scalar 810949, base-fee scalar 1368.
+        assert_eq!(config.genesis.system_config, sprout.genesis.system_config);
+        assert_eq!(config.ecotone_time, Some(0));
+        let explicit = op_style(r#""delta_time": null, "protocol_versions_address": null,"#);
+        assert!(RollupConfig::from_json(explicit).is_ok());
+    }
+
+    #[test]
+    fn op_fields_sprout_does_not_run_are_refused_by_name() {
+        for (extra, expected) in [
+            (
+                r#""delta_time": 0,"#,
+                "delta_time is not supported: span batches",
+            ),
+            (r#""holocene_time": 0,"#, "holocene_time is not supported"),
+            (
+                r#""protocol_versions_address": "0x0000000000000000000000000000000000000001","#,
+                "protocol_versions_address is not supported",
+            ),
+        ] {
+            let err = RollupConfig::from_json(op_style(extra)).expect_err(extra);
+            assert!(err.to_string().contains(expected), "{extra}: {err}");
+        }
+        let late = op_style("")
+            .to_string()
+            .replace(r#""ecotone_time":0"#, r#""ecotone_time":1700000002"#);
+        let err = RollupConfig::from_json(serde_json::from_str(&late).expect("json"))
+            .expect_err("Ecotone after genesis");
+        assert!(
+            err.to_string()
+                .contains("ecotone_time 1700000002 is after the L2 genesis"),
+            "{err}"
+        );
+        let overhead = op_style("").to_string().replace(
+            r#""overhead":"0x0000000000000000000000000000000000000000000000000000000000000000""#,
+            r#""overhead":"0x00000000000000000000000000000000000000000000000000000000000000bc""#,
+        );
+        let err = RollupConfig::from_json(serde_json::from_str(&overhead).expect("json"))
+            .expect_err("overhead");
+        assert!(err.to_string().contains("overhead must be zero"), "{err}");
     }
 
     #[test]

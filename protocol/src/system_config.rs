@@ -3,9 +3,10 @@
 //!
 //! The rollup's batcher address and Ecotone fee scalars start at the rollup config's genesis
 //! values. An update in L1 block `N` applies to all of block `N`'s batcher data, and to the
-//! L1-info deposit of every L2 block whose origin is `N` or later. Updates of the gas limit and
-//! of the unsafe block signer are decoded and kept, but Sprout's L2 gas limit comes from the chain
-//! config and blocks are not gossiped yet, so neither changes what derivation does.
+//! L1-info deposit of every L2 block whose origin is `N` or later; a gas-limit update in block
+//! `N` sets the gas limit of every L2 block whose origin is `N` or later (as in OP). Updates of
+//! the unsafe block signer are decoded and kept, but blocks are not gossiped yet, so they change
+//! nothing derivation does.
 
 use alloy_primitives::{Address, B256, Log, LogData, b256};
 

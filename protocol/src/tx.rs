@@ -182,7 +182,13 @@ impl SproutTx {
                 Self::Deposit(TxDeposit::rlp_decode(&mut buf)?)
             }
             Some(&ty) if ty > 4 && ty < 0xc0 => return Err(ProtocolError::UnsupportedTxType(ty)),
-            Some(_) => Self::Ethereum(TxEnvelope::decode_2718(&mut buf).map_err(map_2718)?),
+            Some(_) => match TxEnvelope::decode_2718(&mut buf).map_err(map_2718)? {
+                // alloy's decoder also takes EIP-4844's network form; a block never holds it.
+                TxEnvelope::Eip4844(tx) if tx.tx().sidecar().is_some() => {
+                    return Err(ProtocolError::BlobSidecarAttached);
+                }
+                tx => Self::Ethereum(tx),
+            },
         };
         if !buf.is_empty() {
             return Err(alloy_rlp::Error::UnexpectedLength.into());
@@ -334,6 +340,9 @@ impl Decodable for SproutTx {
         let bytes = Header::decode_bytes(buf, false)?;
         Self::decode_2718_exact(bytes).map_err(|err| match err {
             ProtocolError::Rlp(err) => err,
+            ProtocolError::BlobSidecarAttached => {
+                alloy_rlp::Error::Custom("blob transaction in its network form")
+            }
             _ => alloy_rlp::Error::Custom("unsupported transaction type"),
         })
     }
@@ -448,6 +457,56 @@ mod tests {
         let mut raw = SproutTx::Deposit(deposit()).encoded_2718();
         raw.push(0);
         assert!(SproutTx::decode_2718_exact(&raw).is_err());
+    }
+
+    #[test]
+    fn a_blob_transaction_in_its_network_form_is_rejected_alone_and_in_a_block() {
+        use alloy_consensus::{Signed, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar};
+        use alloy_eips::{
+            eip4844::{Blob, BlobTransactionSidecar, Bytes48},
+            eip7594::BlobTransactionSidecarVariant,
+        };
+        let tx = TxEip4844 {
+            chain_id: 1,
+            to: Address::repeat_byte(2),
+            blob_versioned_hashes: alloc::vec![B256::repeat_byte(1)],
+            ..Default::default()
+        };
+        let sidecar = BlobTransactionSidecarVariant::Eip4844(BlobTransactionSidecar {
+            blobs: alloc::vec![Blob::default()],
+            commitments: alloc::vec![Bytes48::default()],
+            proofs: alloc::vec![Bytes48::default()],
+        });
+        let sign = |variant: TxEip4844Variant| {
+            SproutTx::Ethereum(TxEnvelope::Eip4844(Signed::new_unchecked(
+                variant,
+                alloy_primitives::Signature::test_signature(),
+                B256::ZERO,
+            )))
+        };
+        let canonical = sign(TxEip4844Variant::TxEip4844(tx.clone())).encoded_2718();
+        let network = sign(TxEip4844Variant::TxEip4844WithSidecar(
+            TxEip4844WithSidecar::from_tx_and_sidecar(tx, sidecar),
+        ))
+        .encoded_2718();
+        assert!(
+            network.len() > canonical.len() + 131_072,
+            "the sidecar is encoded"
+        );
+        assert!(SproutTx::decode_2718_exact(&canonical).is_ok());
+        assert!(matches!(
+            SproutTx::decode_2718_exact(&network),
+            Err(ProtocolError::BlobSidecarAttached)
+        ));
+        // In a block body (an RLP string holding the typed bytes), the same.
+        let mut body = Vec::new();
+        alloy_rlp::Header {
+            list: false,
+            payload_length: network.len(),
+        }
+        .encode(&mut body);
+        body.extend_from_slice(&network);
+        assert!(SproutTx::decode(&mut body.as_slice()).is_err());
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub fn rollup(batcher: Address) -> RollupConfig {
         deposit_contract_address: Address::repeat_byte(1),
         l1_system_config_address: Address::repeat_byte(2),
         l2_output_oracle_address: Address::repeat_byte(3),
+        regolith_time: None,
+        canyon_time: None,
+        ecotone_time: None,
     }
 }
 

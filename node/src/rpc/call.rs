@@ -131,7 +131,7 @@ impl RpcContext {
         request: &TransactionRequest,
         gas: u64,
     ) -> RpcResult<CallOutcome> {
-        let spec = self.chain.executor().spec;
+        let spec = self.chain.config().spec_at(header.timestamp);
         let mut env = self.tx_env(request, gas, None);
         let sender = state.account(env.caller)?;
         env.nonce = request

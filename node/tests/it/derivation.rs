@@ -574,7 +574,7 @@ async fn blobs_mode_followers_derive_the_sequencers_chain_from_blob_batches() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn systemconfig_updates_rotate_the_batcher_and_change_the_l1_fee_scalars() {
+async fn systemconfig_updates_rotate_the_batcher_change_the_l1_fee_scalars_and_the_gas_limit() {
     use alloy::{providers::Provider, sol_types::SolCall};
     use sprout_contracts::SystemConfig;
     let net = RollupNet::start_with(NetParams {
@@ -607,6 +607,30 @@ async fn systemconfig_updates_rotate_the_batcher_and_change_the_l1_fee_scalars()
     assert!(receipt.status());
     let update_block = receipt.block_number.expect("block");
 
+    // A transaction above the genesis gas limit (30M) cannot be included yet.
+    let big_sender = dev_signer(7);
+    let big = || {
+        sign_1559(
+            &big_sender,
+            0,
+            Some(Address::repeat_byte(0x43)),
+            U256::from(1),
+            40_000_000,
+            10_000_000_000,
+            1_000_000,
+            Bytes::new(),
+        )
+    };
+    let (_, message) = net.node.error("eth_sendRawTransaction", json!([big()]));
+    assert!(message.contains("exceeds block gas limit"), "{message}");
+    // The owner raises the L2 gas limit to 45M.
+    let raise = SystemConfig::setGasLimitCall {
+        _gasLimit: 45_000_000,
+    };
+    let receipt = net.l1_send(owner_call(raise.abi_encode())).await;
+    assert!(receipt.status());
+    let gas_update_block = receipt.block_number.expect("block");
+
     // The old key is refused now, before it sends anything, with what to do.
     old.kill();
     let refused = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
@@ -630,10 +654,61 @@ async fn systemconfig_updates_rotate_the_batcher_and_change_the_l1_fee_scalars()
     // The new batcher's data counts; the chain goes on safe, on both nodes alike.
     let _new = net.batcher_keyed(&new_key, &[]);
     load_more(&net, 5, 6);
+    // Once the head's epoch is the update's, the pool takes the 40M-gas transaction.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while quantity(
+        &net.node
+            .call("eth_getBlockByNumber", json!(["latest", false]))["gasLimit"],
+    ) != 45_000_000
+    {
+        assert!(Instant::now() < deadline, "the gas limit never rose");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let big_hash: B256 = net
+        .node
+        .call("eth_sendRawTransaction", json!([big()]))
+        .as_str()
+        .expect("hash")
+        .parse()
+        .expect("hash");
+    let big_receipt = net.node.receipt(big_hash);
     let head = net.node.block_number();
     let safe = wait_safe(&follower, head, Duration::from_secs(90));
     wait_safe(&net.node, head, Duration::from_secs(60));
     same_chain(&net.node, &follower, safe);
+    assert_eq!(
+        follower.call("eth_getTransactionReceipt", json!([big_hash]))["blockHash"],
+        big_receipt["blockHash"]
+    );
+    // Every block's gas limit is the SystemConfig's as of its L1 origin, on both nodes (their
+    // hashes match above): 30M before the update's L1 block, 45M from its epoch on.
+    let l1_block = address!("0x4200000000000000000000000000000000000015");
+    let (mut before, mut after) = (0, 0);
+    for n in 1..=safe {
+        let tag = format!("{n:#x}");
+        let header = follower.call("eth_getBlockByNumber", json!([tag, false]));
+        // L1Block.number()
+        let origin = quantity(&follower.call(
+            "eth_call",
+            json!([{ "to": l1_block, "data": "0x8381f58a" }, tag]),
+        ));
+        let expected = if origin >= gas_update_block {
+            after += 1;
+            45_000_000
+        } else {
+            before += 1;
+            30_000_000
+        };
+        assert_eq!(
+            quantity(&header["gasLimit"]),
+            expected,
+            "block {n} (origin {origin}, update in L1 block {gas_update_block})"
+        );
+    }
+    assert!(
+        before > 0 && after > 0,
+        "{before} blocks before, {after} after"
+    );
     // Blocks of epochs from the update on carry the new scalars (L1Block.baseFeeScalar()).
     let l1_block = address!("0x4200000000000000000000000000000000000015");
     let base_fee_scalar = follower.call(

@@ -47,6 +47,11 @@ impl Node {
 
     /// As [`Node::spawn`], with the node's log (info level) going to `log` when given.
     pub fn spawn_logged(args: &[String], log: Option<&Path>) -> Self {
+        Self::spawn_with(args, log, &[])
+    }
+
+    /// As [`Node::spawn_logged`], with extra environment variables.
+    pub fn spawn_with(args: &[String], log: Option<&Path>, env: &[(&str, &str)]) -> Self {
         let port: &[&str] = if args.iter().any(|a| a == "--http.port") {
             &[]
         } else {
@@ -57,6 +62,7 @@ impl Node {
             .args(port)
             .args(args)
             .env("SPROUT_LOG", if log.is_some() { "info" } else { "warn" })
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(match log {
                 Some(path) => Stdio::from(

@@ -187,6 +187,9 @@ impl RollupNet {
             deposit_contract_address: addresses.portal,
             l1_system_config_address: addresses.system_config,
             l2_output_oracle_address: addresses.l2_output_oracle,
+            regolith_time: None,
+            canyon_time: None,
+            ecotone_time: None,
         };
         let mut dir = tempfile::tempdir().expect("tmp");
         if std::env::var_os("SPROUT_TEST_LOGS").is_some() {

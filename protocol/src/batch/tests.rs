@@ -333,6 +333,9 @@ fn assembler_takes_channel_timeout_from_the_rollup_config() {
         deposit_contract_address: Address::ZERO,
         l1_system_config_address: Address::ZERO,
         l2_output_oracle_address: Address::ZERO,
+        regolith_time: None,
+        canyon_time: None,
+        ecotone_time: None,
     };
     let mut a = ChannelAssembler::from_rollup_config(&config);
     a.ingest(frame(1, 0, false), 5);

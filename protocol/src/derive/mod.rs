@@ -135,7 +135,8 @@ pub struct L2BlockInfo {
     pub origin: BlockId,
     /// Its position in the epoch (0 for the first block).
     pub sequence_number: u64,
-    /// The SystemConfig values its L1-info deposit carries (batcher, fee scalars).
+    /// The SystemConfig values it was built under: batcher and fee scalars from its L1-info
+    /// deposit, gas limit from its header.
     pub system: GenesisSystemConfig,
 }
 
@@ -164,7 +165,7 @@ impl L2BlockInfo {
                     number: info.number,
                 },
                 info.sequence_number,
-                info.system_config(genesis.system_config.gas_limit),
+                info.system_config(header.gas_limit),
             )
         };
         Ok(Self {
@@ -211,17 +212,19 @@ impl L1BlockInfo {
 }
 
 /// The execution inputs of a rollup block after `parent` at `timestamp` with L1 origin
-/// `origin`: what the sequencer and derivation both build blocks from, so that they agree.
+/// `origin`, under the SystemConfig gas limit `gas_limit` (as of the origin, as in OP): what the
+/// sequencer and derivation both build blocks from, so that they agree.
 pub fn rollup_block_inputs(
     chain: &ChainConfig,
     parent: &Header,
     timestamp: u64,
     origin: &L1Header,
+    gas_limit: u64,
 ) -> BlockEnvInputs {
     BlockEnvInputs {
         beneficiary: chain.fee_recipient,
         timestamp,
-        gas_limit: chain.gas_limit,
+        gas_limit,
         base_fee: chain.next_base_fee(parent),
         prev_randao: origin.mix_hash,
         extra_data: Default::default(),
@@ -250,6 +253,8 @@ pub struct PayloadAttributes {
     pub origin: L1Header,
     /// Its L1-info values.
     pub l1_info: L1BlockInfo,
+    /// Its gas limit: the SystemConfig's as of its origin.
+    pub gas_limit: u64,
     /// The L1-info deposit, then (first block of an epoch) the epoch's user deposits.
     pub deposits: Vec<TxDeposit>,
     /// The batch's transactions (EIP-2718 bytes), in order.
@@ -293,7 +298,7 @@ impl PayloadAttributes {
                 number: self.origin.block.number,
             },
             sequence_number: self.l1_info.sequence_number,
-            system: self.l1_info.system_config(self.parent.system.gas_limit),
+            system: self.l1_info.system_config(self.gas_limit),
         }
     }
 }

@@ -422,6 +422,7 @@ impl Pipeline {
             timestamp: self.safe.timestamp + self.config.block_time,
             origin,
             l1_info,
+            gas_limit: system.gas_limit,
             deposits,
             transactions,
             derived_from,

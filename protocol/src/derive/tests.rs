@@ -171,6 +171,9 @@ fn config(seq_window_size: u64, max_sequencer_drift: u64) -> RollupConfig {
         deposit_contract_address: PORTAL,
         l1_system_config_address: SYSTEM_CONFIG,
         l2_output_oracle_address: Address::ZERO,
+        regolith_time: None,
+        canyon_time: None,
+        ecotone_time: None,
     }
 }
 
@@ -504,6 +507,7 @@ fn systemconfig_updates_move_the_batcher_and_the_l1_info_scalars() {
         base_fee_scalar: 7,
         blob_base_fee_scalar: 9,
     });
+    l1.block(1).updates.push(ConfigUpdate::GasLimit(40_000_000));
     l1.block(2).updates.push(ConfigUpdate::Batcher(new_batcher));
     // The old batcher's channel in block 2 no longer counts; the new one's does.
     l1.post(2, 1, &batches);
@@ -523,4 +527,9 @@ fn systemconfig_updates_move_the_batcher_and_the_l1_info_scalars() {
         B256::left_padding_from(BATCHER.as_slice())
     );
     assert_eq!(pipeline.safe().system.base_fee_scalar, 7);
+    // The gas limit follows the same rule: the genesis value for epoch 0, block 1's from
+    // epoch 1 on.
+    assert_eq!(derived[4].gas_limit, 30_000_000);
+    assert!(derived[5..].iter().all(|a| a.gas_limit == 40_000_000));
+    assert_eq!(pipeline.safe().system.gas_limit, 40_000_000);
 }

@@ -48,6 +48,7 @@ fn setup() -> (ChainConfig, Db, Header, PrivateKeySigner) {
     let config = ChainConfig {
         chain_id: 901,
         hardfork: Hardfork::Prague,
+        prague_time: None,
         block_time: 1,
         gas_limit: 30_000_000,
         base_fee: BaseFeeConfig {

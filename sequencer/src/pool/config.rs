@@ -5,7 +5,8 @@
 pub struct PoolConfig {
     /// Chain id every protected transaction must be signed for.
     pub chain_id: u64,
-    /// Block gas limit; a transaction asking for more can never be included.
+    /// Block gas limit at start ([`TxPool::set_block_gas_limit`](super::TxPool::set_block_gas_limit)
+    /// changes it); a transaction asking for more cannot be included.
     pub block_gas_limit: u64,
     /// Largest signed encoding accepted, in bytes (geth: 128 KiB).
     pub max_tx_size: usize,

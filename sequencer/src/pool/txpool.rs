@@ -1,6 +1,12 @@
 //! [`TxPool`]: the shared handle RPC threads add to and the block builder drains.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use alloy_primitives::{
     Address, B256,
@@ -55,6 +61,9 @@ impl<T> Default for PoolContent<T> {
 #[derive(Debug)]
 pub struct TxPool<T> {
     cfg: PoolConfig,
+    /// The current block gas limit (starts at `cfg.block_gas_limit`; a rollup's SystemConfig
+    /// can change it).
+    block_gas_limit: Arc<AtomicU64>,
     inner: Arc<Mutex<PoolInner<T>>>,
 }
 
@@ -62,6 +71,7 @@ impl<T> Clone for TxPool<T> {
     fn clone(&self) -> Self {
         Self {
             cfg: self.cfg.clone(),
+            block_gas_limit: Arc::clone(&self.block_gas_limit),
             inner: Arc::clone(&self.inner),
         }
     }
@@ -72,6 +82,7 @@ impl<T: PoolTransaction> TxPool<T> {
     pub fn new(cfg: PoolConfig) -> Self {
         Self {
             inner: Arc::new(Mutex::new(PoolInner::new(cfg.clone()))),
+            block_gas_limit: Arc::new(AtomicU64::new(cfg.block_gas_limit)),
             cfg,
         }
     }
@@ -79,6 +90,17 @@ impl<T: PoolTransaction> TxPool<T> {
     /// The pool's configuration.
     pub const fn config(&self) -> &PoolConfig {
         &self.cfg
+    }
+
+    /// The block gas limit transactions are checked against.
+    pub fn block_gas_limit(&self) -> u64 {
+        self.block_gas_limit.load(Ordering::Relaxed)
+    }
+
+    /// Sets the block gas limit new transactions are checked against (the next block's).
+    /// Pooled transactions above a lowered limit stay; the builder skips what does not fit.
+    pub fn set_block_gas_limit(&self, limit: u64) {
+        self.block_gas_limit.store(limit, Ordering::Relaxed);
     }
 
     /// Validates `tx` against the configuration, the sender's latest state and `base_fee`
@@ -91,7 +113,7 @@ impl<T: PoolTransaction> TxPool<T> {
     ) -> Result<AddOutcome, PoolError> {
         // An already-known transaction passes every stateless check, so running them before the
         // known-hash check (which needs the lock) reports the same error geth would.
-        validate_stateless(&tx, &self.cfg)?;
+        validate_stateless(&tx, &self.cfg, self.block_gas_limit())?;
         let (nonce, balance) = state.nonce_and_balance(tx.sender());
         self.inner.lock().add(tx, nonce, balance, base_fee)
     }

@@ -8,6 +8,7 @@ use super::{PoolConfig, PoolError, PoolTransaction, traits};
 pub(crate) fn validate_stateless<T: PoolTransaction>(
     tx: &T,
     cfg: &PoolConfig,
+    block_gas_limit: u64,
 ) -> Result<(), PoolError> {
     let ty = tx.tx_type();
     if ty == traits::LEGACY_TX_TYPE && tx.chain_id().is_none() && !cfg.accept_unprotected {
@@ -29,7 +30,7 @@ pub(crate) fn validate_stateless<T: PoolTransaction>(
             limit: cfg.max_tx_size,
         });
     }
-    if tx.gas_limit() > cfg.block_gas_limit {
+    if tx.gas_limit() > block_gas_limit {
         return Err(PoolError::ExceedsBlockGasLimit);
     }
     if tx.max_priority_fee_per_gas() > tx.max_fee_per_gas() {

@@ -101,6 +101,7 @@ pub fn chain_config(funded: &[Address]) -> ChainConfig {
     ChainConfig {
         chain_id: CHAIN_ID,
         hardfork: Hardfork::Prague,
+        prague_time: None,
         block_time: 1,
         gas_limit: GAS_LIMIT,
         base_fee: BaseFeeConfig {
