@@ -1,7 +1,10 @@
 //! The rollup config (`rollup.json`, with OP's field names): how an L2 chain is anchored to L1
 //! and the timing rules its sequencer and derivation follow.
 
-use alloc::{format, string::String};
+use alloc::{
+    format,
+    string::{String, ToString},
+};
 use alloy_primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
 
