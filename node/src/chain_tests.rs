@@ -180,3 +180,23 @@ fn a_transaction_the_builder_cannot_include_is_evicted_and_its_sender_goes_on() 
     chain.produce_block().expect("block 2");
     assert!(chain.storage().tx_location(&next).expect("read").is_some());
 }
+
+#[test]
+fn transactions_recovered_over_the_cores_keep_their_order_and_a_bad_one_fails_them_all() {
+    let signers = crate::dev::dev_signers(3).expect("signers");
+    let raw: Vec<Bytes> = (0..300u64)
+        .map(|n| {
+            let signer = &signers[(n % 3) as usize];
+            sign(signer, n / 3, TxKind::Call(Address::repeat_byte(1)), n, &[])
+        })
+        .collect();
+    let recovered = recover_all(&raw).expect("all recover");
+    assert_eq!(recovered.len(), raw.len());
+    for (n, tx) in recovered.iter().enumerate() {
+        assert_eq!(tx.sender, signers[n % 3].address(), "transaction {n}");
+        assert_eq!(*tx, RecoveredTx::decode(&raw[n]).expect("serial"));
+    }
+    let mut broken = raw.clone();
+    broken[250] = Bytes::from_static(&[0x02, 0xc0]);
+    assert!(recover_all(&broken).is_none());
+}

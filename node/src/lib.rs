@@ -10,6 +10,7 @@ pub mod derive;
 pub mod dev;
 pub mod error;
 pub mod l1;
+pub mod l1_prefetch;
 pub mod metrics;
 pub mod pool_tx;
 pub mod proposer_cli;
