@@ -24,7 +24,7 @@ use crate::{
     NodeError, Result,
     pool_tx::PoolTx,
     rollup::RollupMode,
-    storage::{LatestState, SafeUpdate, Storage},
+    storage::{DerivationRecord, LatestState, SafeUpdate, Storage},
 };
 
 /// Largest transaction the pool accepts (geth's 128 KiB).
@@ -578,8 +578,15 @@ impl Chain {
     /// block there (the sequencer's own) that matches, it only becomes safe; one that does not
     /// match is rolled back with everything after it, and the derived block replaces it. A
     /// batch transaction that cannot be included turns the block into a deposit-only one.
-    /// Blocking.
-    pub fn apply_derived(&self, attributes: &PayloadAttributes) -> Result<L2BlockInfo> {
+    /// Blocking. `resume` (the pipeline's [`ResumePoint`] as it returned `attributes`) is
+    /// stored with the new safe head, in the same write.
+    ///
+    /// [`ResumePoint`]: sprout_protocol::derive::ResumePoint
+    pub fn apply_derived(
+        &self,
+        attributes: &PayloadAttributes,
+        resume: sprout_protocol::derive::ResumePoint,
+    ) -> Result<L2BlockInfo> {
         let _guard = self.produce.lock();
         let (safe, safe_hash) = self.safe_head()?;
         if attributes.parent.hash != safe_hash {
@@ -590,13 +597,16 @@ impl Chain {
             )));
         }
         let number = safe.number + 1;
-        let derived_from = (attributes.derived_from.number, attributes.derived_from.hash);
+        let record = DerivationRecord {
+            derived_from: (attributes.derived_from.number, attributes.derived_from.hash),
+            resume: Some(resume),
+        };
         if let Some(hash) = self.storage.canonical_hash(number)? {
             if self.matches(hash, attributes)? {
                 self.storage.set_safe(SafeUpdate {
                     number,
                     hash,
-                    derived_from,
+                    record,
                 })?;
                 debug!(target: "derive", number, %hash, "unsafe block confirmed by L1 data");
                 return Ok(attributes.block_info(hash));
@@ -624,7 +634,7 @@ impl Chain {
             Some(SafeUpdate {
                 number,
                 hash: executed.hash,
-                derived_from,
+                record,
             }),
         )?;
         self.publish(&executed);
@@ -681,10 +691,10 @@ impl Chain {
                 )));
             }
         }
-        for raw in &attributes.transactions {
-            let Ok(tx) = RecoveredTx::decode(raw) else {
-                return Ok(None);
-            };
+        let Some(transactions) = recover_all(&attributes.transactions) else {
+            return Ok(None);
+        };
+        for tx in transactions {
             match builder.apply(tx) {
                 Ok(()) => {}
                 Err(ApplyError::Invalid(_)) => return Ok(None),
@@ -734,6 +744,38 @@ fn log_block(block: &ExecutedBlock) {
         gas = block.block.header.gas_used,
         "sealed block"
     );
+}
+
+/// Decodes `raw` transactions and recovers their senders, in order, or `None` if one does not
+/// decode or recover. A large block is split over the cores: sender recovery is most of what
+/// a transfer costs a follower.
+fn recover_all(raw: &[alloy_primitives::Bytes]) -> Option<Vec<RecoveredTx>> {
+    /// Fewer transactions per thread than this are not worth a thread.
+    const MIN_PER_THREAD: usize = 64;
+    let decode = |part: &[alloy_primitives::Bytes]| -> Option<Vec<RecoveredTx>> {
+        part.iter().map(|tx| RecoveredTx::decode(tx).ok()).collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(raw.len() / MIN_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return decode(raw);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = raw
+            .chunks(raw.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || decode(part)))
+            .collect();
+        let mut out = Vec::with_capacity(raw.len());
+        for part in parts {
+            match part.join() {
+                Ok(recovered) => out.extend(recovered?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Some(out)
+    })
 }
 
 #[cfg(test)]

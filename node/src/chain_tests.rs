@@ -266,3 +266,23 @@ fn a_scheduled_prague_activates_at_its_timestamp_and_set_code_transactions_wait_
         "delegated"
     );
 }
+
+#[test]
+fn transactions_recovered_over_the_cores_keep_their_order_and_a_bad_one_fails_them_all() {
+    let signers = crate::dev::dev_signers(3).expect("signers");
+    let raw: Vec<Bytes> = (0..300u64)
+        .map(|n| {
+            let signer = &signers[(n % 3) as usize];
+            sign(signer, n / 3, TxKind::Call(Address::repeat_byte(1)), n, &[])
+        })
+        .collect();
+    let recovered = recover_all(&raw).expect("all recover");
+    assert_eq!(recovered.len(), raw.len());
+    for (n, tx) in recovered.iter().enumerate() {
+        assert_eq!(tx.sender, signers[n % 3].address(), "transaction {n}");
+        assert_eq!(*tx, RecoveredTx::decode(&raw[n]).expect("serial"));
+    }
+    let mut broken = raw.clone();
+    broken[250] = Bytes::from_static(&[0x02, 0xc0]);
+    assert!(recover_all(&broken).is_none());
+}

@@ -9,7 +9,10 @@ use tracing::info;
 
 use sprout_protocol::rollup::RollupConfig;
 
-use crate::{Chain, NodeError, Result, Storage, dev, l1::L1Client, rollup::RollupMode, rpc};
+use crate::{
+    Chain, NodeError, Result, Storage, dev, l1::L1Client, l1_prefetch::PrefetchConfig,
+    rollup::RollupMode, rpc,
+};
 
 /// Sprout: an optimistic rollup that agents launch by themselves.
 #[derive(Debug, Parser)]
@@ -157,6 +160,17 @@ pub struct NodeArgs {
     /// the batcher posts blobs (`sprout batcher --da blobs`); for anvil, its RPC URL.
     #[arg(long = "l1.beacon", env = "SPROUT_L1_BEACON", requires = "l1_rpc_url")]
     pub l1_beacon: Option<String>,
+    /// Most L1 blocks one `eth_getLogs` to L1 may cover (what the L1 provider allows);
+    /// longer ranges are read in chunks.
+    #[arg(long = "l1.max-logs-range", env = "SPROUT_L1_MAX_LOGS_RANGE",
+        default_value_t = crate::l1::DEFAULT_MAX_LOGS_RANGE)]
+    pub l1_max_logs_range: u64,
+    /// L1 blocks derivation reads (and verifies) ahead of itself; 0 reads each when needed.
+    #[arg(long = "l1.prefetch", default_value_t = PrefetchConfig::default().depth)]
+    pub l1_prefetch: u64,
+    /// Verified L1 blocks derivation keeps in memory (and 16 times as many headers).
+    #[arg(long = "l1.cache-blocks", default_value_t = PrefetchConfig::default().cache_blocks)]
+    pub l1_cache_blocks: std::num::NonZeroUsize,
     /// Build blocks (the rollup's sequencer). Without it, a rollup node follows: it derives
     /// every block from L1 data and builds none.
     #[arg(long)]
@@ -288,7 +302,8 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
     let chain = match (rollup, &args.l1_rpc_url) {
         (Some(rollup), Some(url)) => {
             let l1 = L1Client::new(url, tokio::runtime::Handle::current())?
-                .with_beacon(args.l1_beacon.as_deref())?;
+                .with_beacon(args.l1_beacon.as_deref())?
+                .with_max_logs_range(args.l1_max_logs_range)?;
             let l1_chain_id = l1.chain_id().await.map_err(|e| {
                 NodeError::Config(format!("cannot reach L1 at {url}: {e}; check --l1.rpc-url"))
             })?;
@@ -298,10 +313,14 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
                     rollup.l1_chain_id
                 )));
             }
-            let mode = if args.sequencer {
+            let mut mode = if args.sequencer {
                 RollupMode::new(rollup, l1, args.l1_confirmations)
             } else {
                 RollupMode::follower(rollup, l1, args.sequencer_http.clone())
+            };
+            mode.l1_prefetch = PrefetchConfig {
+                depth: args.l1_prefetch,
+                cache_blocks: args.l1_cache_blocks,
             };
             Chain::open_rollup(storage, config.clone(), mode)?
         }

@@ -23,7 +23,6 @@ use alloy::{
 use alloy_eips::eip2718::Encodable2718 as _;
 use alloy_primitives::{Address, B256, Bytes};
 use sprout_protocol::{
-    derive::L1Provider,
     l1_block::{L1Addresses, RawL1Block, VerifiedL1Block, verify_header},
     l1_info::L1BlockRef,
     system_config::{CONFIG_UPDATE_TOPIC, ConfigUpdate},
@@ -44,9 +43,15 @@ pub const L1_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// costs the sequencer one timeout per back-off period rather than one per request.
 pub const L1_BACKOFF: Duration = Duration::from_secs(2);
 
+/// Most L1 blocks one `eth_getLogs` covers by default (`--l1.max-logs-range`): what public
+/// providers commonly allow.
+pub const DEFAULT_MAX_LOGS_RANGE: u64 = 1_000;
+
 /// A JSON-RPC client of L1.
 #[derive(Clone, Debug)]
 pub struct L1Client {
+    /// Most blocks one `eth_getLogs` covers: longer ranges are read in chunks.
+    max_logs_range: u64,
     provider: DynProvider,
     handle: tokio::runtime::Handle,
     /// Until when requests fail fast after a failure.
@@ -65,6 +70,7 @@ impl L1Client {
             .map_err(|e| NodeError::Config(format!("--l1.rpc-url {url:?} is not a URL: {e}")))?;
         let provider = ProviderBuilder::new().connect_http(url).erased();
         Ok(Self {
+            max_logs_range: DEFAULT_MAX_LOGS_RANGE,
             provider,
             handle,
             down_until: Arc::default(),
@@ -77,6 +83,26 @@ impl L1Client {
     pub fn with_beacon(mut self, url: Option<&str>) -> Result<Self> {
         self.beacon = url.map(BeaconClient::new).transpose()?;
         Ok(self)
+    }
+
+    /// Covers at most `blocks` L1 blocks with one `eth_getLogs` (`--l1.max-logs-range`).
+    pub fn with_max_logs_range(mut self, blocks: u64) -> Result<Self> {
+        if blocks == 0 {
+            return Err(NodeError::Config(
+                "--l1.max-logs-range must be at least 1".into(),
+            ));
+        }
+        self.max_logs_range = blocks;
+        Ok(self)
+    }
+
+    /// The same endpoint with a back-off of its own: a failure (say, a slow block read of
+    /// derivation's) then does not make the other client's requests fail fast.
+    pub fn with_own_backoff(&self) -> Self {
+        Self {
+            down_until: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// The runtime blocking calls run on.
@@ -233,19 +259,39 @@ impl L1Client {
     /// The `ConfigUpdate`s of L1 blocks `from..=to`, in order (the SystemConfig as of `to`
     /// is the genesis one with these applied, when `from` is the block after the anchor).
     ///
-    /// `eth_getLogs` finds the blocks that hold updates; each such block is then read and
-    /// verified, and its updates taken from its verified receipts. A forged or altered log is
-    /// caught that way; a block the endpoint leaves out of the answer is not (that would take
-    /// every block of the range).
+    /// `eth_getLogs`, over at most `--l1.max-logs-range` blocks per call, finds the blocks that
+    /// hold updates; each such block is then read and verified, and its updates taken from its
+    /// verified receipts. A forged or altered log is caught that way; a block the endpoint
+    /// leaves out of the answer is not (that would take every block of the range).
     pub async fn config_updates_range(
         &self,
         from: u64,
         to: u64,
         addresses: &L1Addresses,
     ) -> Result<Vec<ConfigUpdate>> {
-        if from > to {
-            return Ok(Vec::new());
+        let mut updates = Vec::new();
+        for (first, last) in log_chunks(from, to, self.max_logs_range) {
+            for (number, hash) in self.config_update_blocks(first, last, addresses).await? {
+                let block = self.verified_block(hash, addresses).await?;
+                if block.header().block.number != number {
+                    return Err(NodeError::L1(format!(
+                        "eth_getLogs named block {hash} as number {number}, but it is {}",
+                        block.header().block.number
+                    )));
+                }
+                updates.extend_from_slice(block.config_updates());
+            }
         }
+        Ok(updates)
+    }
+
+    /// The blocks of `from..=to` (one `eth_getLogs`) the endpoint says hold `ConfigUpdate`s.
+    async fn config_update_blocks(
+        &self,
+        from: u64,
+        to: u64,
+        addresses: &L1Addresses,
+    ) -> Result<Vec<(u64, B256)>> {
         let filter = Filter::new()
             .from_block(from)
             .to_block(to)
@@ -257,7 +303,10 @@ impl L1Client {
         let mut blocks: Vec<(u64, B256)> = logs
             .iter()
             .map(|log| match (log.block_number, log.block_hash) {
-                (Some(number), Some(hash)) => Ok((number, hash)),
+                (Some(number), Some(hash)) if (from..=to).contains(&number) => Ok((number, hash)),
+                (Some(number), Some(_)) => Err(NodeError::L1(format!(
+                    "eth_getLogs for blocks {from}..={to} answered a log of block {number}"
+                ))),
                 _ => Err(NodeError::L1(
                     "eth_getLogs answered a log without its block".into(),
                 )),
@@ -265,17 +314,7 @@ impl L1Client {
             .collect::<Result<_>>()?;
         blocks.sort();
         blocks.dedup();
-        let mut updates = Vec::new();
-        for (number, hash) in blocks {
-            let block = self.verified_block(hash, addresses).await?;
-            if block.header().block.number != number || !(from..=to).contains(&number) {
-                return Err(NodeError::L1(format!(
-                    "eth_getLogs named block {hash} as number {number}, outside {from}..={to} or wrongly"
-                )));
-            }
-            updates.extend_from_slice(block.config_updates());
-        }
-        Ok(updates)
+        Ok(blocks)
     }
 
     /// The latest block.
@@ -317,30 +356,31 @@ fn checked_header(header: &alloy::rpc::types::Header) -> Result<L1Header> {
         })
 }
 
-/// The L1 client as derivation reads it: blocking calls, for a blocking thread, and blocks
-/// read at the rollup's addresses.
-#[derive(Debug)]
-pub struct DerivationL1<'a> {
-    /// The client.
-    pub l1: &'a L1Client,
-    /// The rollup's L1 contracts.
-    pub addresses: L1Addresses,
+/// `from..=to` cut into ranges of at most `max` blocks, in order.
+fn log_chunks(from: u64, to: u64, max: u64) -> impl Iterator<Item = (u64, u64)> {
+    let max = max.max(1);
+    let mut next = Some(from).filter(|from| *from <= to);
+    std::iter::from_fn(move || {
+        let first = next?;
+        let last = first.saturating_add(max - 1).min(to);
+        next = last.checked_add(1).filter(|n| *n <= to);
+        Some((first, last))
+    })
 }
 
-impl L1Provider for DerivationL1<'_> {
-    type Error = NodeError;
+#[cfg(test)]
+mod tests {
+    use super::log_chunks;
 
-    fn header_by_number(&mut self, number: u64) -> Result<Option<L1Header>> {
-        self.l1.handle.block_on(self.l1.header(number))
-    }
-
-    fn block(&mut self, block: &L1BlockRef) -> Result<VerifiedL1Block> {
-        self.l1
-            .handle
-            .block_on(self.l1.verified_block(block.hash, &self.addresses))
-    }
-
-    fn blobs(&mut self, block: &L1BlockRef, hashes: &[B256]) -> Result<Vec<Bytes>> {
-        self.l1.handle.block_on(self.l1.blobs(block, hashes))
+    #[test]
+    fn log_ranges_are_cut_into_chunks_of_at_most_the_limit() {
+        let chunks: Vec<_> = log_chunks(1, 2_500, 1_000).collect();
+        assert_eq!(chunks, vec![(1, 1_000), (1_001, 2_000), (2_001, 2_500)]);
+        assert_eq!(log_chunks(5, 5, 1_000).collect::<Vec<_>>(), vec![(5, 5)]);
+        assert_eq!(log_chunks(6, 5, 1_000).count(), 0);
+        assert_eq!(
+            log_chunks(u64::MAX - 1, u64::MAX, 1).collect::<Vec<_>>(),
+            vec![(u64::MAX - 1, u64::MAX - 1), (u64::MAX, u64::MAX)]
+        );
     }
 }

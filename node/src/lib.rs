@@ -12,6 +12,7 @@ pub mod dev;
 pub mod error;
 pub mod failpoint;
 pub mod l1;
+pub mod l1_prefetch;
 pub mod metrics;
 pub mod pool_tx;
 pub mod proposer_cli;

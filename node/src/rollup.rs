@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use crate::{
     NodeError, Result,
     l1::{L1Client, L1Header},
+    l1_prefetch::PrefetchConfig,
     storage::Storage,
 };
 
@@ -38,6 +39,8 @@ pub struct RollupMode {
     pub sequencing: bool,
     /// Where a follower forwards `eth_sendRawTransaction` (the sequencer's RPC).
     pub sequencer_http: Option<String>,
+    /// How derivation reads L1 ahead of itself.
+    pub l1_prefetch: PrefetchConfig,
 }
 
 /// How the next rollup block starts.
@@ -67,6 +70,7 @@ impl RollupMode {
             last_origin: parking_lot::Mutex::new(None),
             sequencing: true,
             sequencer_http: None,
+            l1_prefetch: PrefetchConfig::default(),
         }
     }
 

@@ -42,16 +42,20 @@ mod blocks;
 mod check;
 #[path = "storage_codec.rs"]
 pub mod codec;
+#[path = "storage_derived.rs"]
+mod derived;
 #[path = "storage_undo.rs"]
 mod undo;
 pub use check::CheckReport;
 use codec::{BodyEntry, ReceiptEntry, TxEntry};
 use undo::{UndoEntry, UndoRecord};
 
+pub use derived::DerivationRecord;
+
 const CF_TRIE: &str = "trie"; // node hash -> rlp(node)
 const CF_META: &str = "meta"; // key -> value
 const CF_UNDO: &str = "undo"; // number(be) -> block hash ++ the flat-state values it overwrote
-const CF_DERIVED: &str = "derived"; // L2 number(be) -> L1 number(be 8) ++ L1 hash(32) it was derived from
+const CF_DERIVED: &str = "derived"; // L2 number(be) -> DerivationRecord (derived from, resume point)
 
 const COLUMN_FAMILIES: [&str; 13] = [
     CF_HEADERS,
@@ -77,8 +81,12 @@ const META_SCHEMA: &[u8] = b"schema_version";
 
 /// The layout of the database this build reads and writes. Schema 1 (never recorded) kept
 /// bodies and receipts as one JSON value per block; 2 keeps one binary entry per transaction
-/// and receipt, and undo records by block number.
-pub const STORAGE_SCHEMA: u32 = 2;
+/// and receipt, and undo records by block number; 3 adds derivation's resume point to each
+/// safe block's derivation record ([`DerivationRecord`]).
+pub const STORAGE_SCHEMA: u32 = 3;
+
+/// The schema 3 upgrades in place: its records read as records without a resume point.
+const UPGRADABLE_SCHEMA: u32 = 2;
 
 /// A block derived from L1 data, to be recorded as the safe head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,8 +95,8 @@ pub struct SafeUpdate {
     pub number: u64,
     /// The L2 block's hash.
     pub hash: B256,
-    /// The L1 block whose data completed its derivation.
-    pub derived_from: (u64, B256),
+    /// The L1 block whose data completed its derivation, and where a restart resumes.
+    pub record: DerivationRecord,
 }
 
 /// The body of a stored block: raw transactions plus what execution learned about them.
@@ -222,7 +230,12 @@ impl Storage {
                 let version = <[u8; 4]>::try_from(raw.as_slice())
                     .map(u32::from_be_bytes)
                     .map_err(|_| NodeError::Corrupt("storage schema version".into()))?;
-                if version != STORAGE_SCHEMA {
+                if version == UPGRADABLE_SCHEMA {
+                    tracing::info!(target: "storage", path = %path.display(), from = version,
+                        to = STORAGE_SCHEMA, "upgrading the storage schema in place");
+                    self.db
+                        .put_cf(self.cf(CF_META)?, META_SCHEMA, STORAGE_SCHEMA.to_be_bytes())?;
+                } else if version != STORAGE_SCHEMA {
                     return Err(NodeError::Config(format!(
                         "the datadir {} uses storage schema {version}, but this sprout reads schema {STORAGE_SCHEMA}; run the sprout that wrote it, or use another --datadir (a follower re-derives the chain from L1)",
                         path.display()
@@ -447,10 +460,11 @@ impl Storage {
     }
 
     fn write_safe(&self, batch: &mut WriteBatch, safe: SafeUpdate) -> Result<()> {
-        let mut record = [0u8; 40];
-        record[..8].copy_from_slice(&safe.derived_from.0.to_be_bytes());
-        record[8..].copy_from_slice(safe.derived_from.1.as_slice());
-        batch.put_cf(self.cf(CF_DERIVED)?, safe.number.to_be_bytes(), record);
+        batch.put_cf(
+            self.cf(CF_DERIVED)?,
+            safe.number.to_be_bytes(),
+            safe.record.encode(),
+        );
         batch.put_cf(self.cf(CF_META)?, META_SAFE, safe.hash.as_slice());
         Ok(())
     }
@@ -540,15 +554,14 @@ impl Storage {
 
     /// The L1 block (number, hash) safe block `number` was derived from.
     pub fn derived_from(&self, number: u64) -> Result<Option<(u64, B256)>> {
-        let Some(raw) = self.get(CF_DERIVED, &number.to_be_bytes())? else {
-            return Ok(None);
-        };
-        if raw.len() != 40 {
-            return Err(NodeError::Corrupt("derivation record".into()));
-        }
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&raw[..8]);
-        Ok(Some((u64::from_be_bytes(n), B256::from_slice(&raw[8..]))))
+        Ok(self.derivation_record(number)?.map(|r| r.derived_from))
+    }
+
+    /// What derivation recorded with safe block `number`.
+    pub fn derivation_record(&self, number: u64) -> Result<Option<DerivationRecord>> {
+        self.get(CF_DERIVED, &number.to_be_bytes())?
+            .map(|raw| DerivationRecord::decode(&raw))
+            .transpose()
     }
 
     /// What the flat state holds, before `changes` are written, for every key they touch.

@@ -312,3 +312,33 @@ fn the_consistency_check_passes_a_whole_database_and_names_each_kind_of_damage()
         .expect("delete");
     damaged("transaction or receipt 1 of 2 is missing");
 }
+
+#[test]
+fn a_schema_2_datadir_is_upgraded_and_its_records_read_without_resume_points() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let derived_from = (12u64, B256::repeat_byte(0x12));
+    {
+        let storage = Storage::open(dir.path()).expect("new db");
+        let meta = storage.cf(CF_META).expect("cf");
+        storage
+            .db
+            .put_cf(meta, META_SCHEMA, 2u32.to_be_bytes())
+            .expect("put");
+        // A schema 2 derivation record: L1 number ++ L1 hash.
+        let mut legacy = derived_from.0.to_be_bytes().to_vec();
+        legacy.extend_from_slice(derived_from.1.as_slice());
+        let cf = storage.cf(CF_DERIVED).expect("cf");
+        storage
+            .db
+            .put_cf(cf, 5u64.to_be_bytes(), legacy)
+            .expect("put");
+    }
+    let storage = Storage::open(dir.path()).expect("schema 2 opens");
+    assert_eq!(
+        storage.get(CF_META, META_SCHEMA).expect("read"),
+        Some(STORAGE_SCHEMA.to_be_bytes().to_vec())
+    );
+    let record = storage.derivation_record(5).expect("read").expect("record");
+    assert_eq!(record.derived_from, derived_from);
+    assert_eq!(record.resume, None);
+}

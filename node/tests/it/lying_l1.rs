@@ -3,12 +3,15 @@
 //! block's receipts, or alters a header field. Each lie is caught (logged) and retried; no
 //! follower ever holds a block the sequencer does not, and once the proxy turns honest every
 //! follower derives the sequencer's chain hash for hash.
+//!
+//! The same proxy, honest, limits `eth_getLogs` ranges as public providers do
+//! ([`LyingL1::with_logs_limit`]), for the restart scenario of `catchup.rs`.
 
 use std::{
     net::SocketAddr,
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -43,25 +46,66 @@ enum Lie {
 }
 
 /// A lying JSON-RPC proxy: forwards to `upstream` and alters the answers while `lying`.
-struct LyingL1 {
-    url: String,
+pub struct LyingL1 {
+    pub url: String,
     lying: Arc<AtomicBool>,
+    logs: Arc<LogsLimit>,
+}
+
+/// The `eth_getLogs` range limit a proxy enforces, and what it saw.
+#[derive(Default)]
+struct LogsLimit {
+    /// Most blocks one call may cover (`None`: no limit).
+    max_range: Option<u64>,
+    calls: AtomicU64,
+    /// Calls refused for covering more.
+    refused: AtomicU64,
 }
 
 struct Liar {
     upstream: String,
     http: alloy::transports::http::reqwest::Client,
-    lie: Lie,
+    lie: Option<Lie>,
     inbox: Address,
     portal: Address,
     lying: Arc<AtomicBool>,
+    logs: Arc<LogsLimit>,
 }
 
 impl LyingL1 {
     async fn start(upstream: String, lie: Lie, inbox: Address, portal: Address) -> Self {
+        Self::spawn(upstream, Some(lie), inbox, portal, LogsLimit::default()).await
+    }
+
+    /// An honest proxy that refuses, as public providers do, an `eth_getLogs` over more than
+    /// `max_range` blocks ("query exceeds max block range").
+    pub async fn with_logs_limit(upstream: String, max_range: u64) -> Self {
+        let limit = LogsLimit {
+            max_range: Some(max_range),
+            ..Default::default()
+        };
+        Self::spawn(upstream, None, Address::ZERO, Address::ZERO, limit).await
+    }
+
+    /// `eth_getLogs` calls seen, and how many of them were refused for their range.
+    pub fn logs_calls(&self) -> (u64, u64) {
+        (
+            self.logs.calls.load(Ordering::SeqCst),
+            self.logs.refused.load(Ordering::SeqCst),
+        )
+    }
+
+    async fn spawn(
+        upstream: String,
+        lie: Option<Lie>,
+        inbox: Address,
+        portal: Address,
+        logs: LogsLimit,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
-        let lying = Arc::new(AtomicBool::new(true));
+        let lying = Arc::new(AtomicBool::new(lie.is_some()));
+        let logs = Arc::new(logs);
         let liar = Arc::new(Liar {
             upstream,
             http: Default::default(),
@@ -69,6 +113,7 @@ impl LyingL1 {
             inbox,
             portal,
             lying: lying.clone(),
+            logs: logs.clone(),
         });
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -81,6 +126,7 @@ impl LyingL1 {
         Self {
             url: format!("http://{addr}"),
             lying,
+            logs,
         }
     }
 
@@ -149,11 +195,50 @@ impl Liar {
         serde_json::to_vec(&answer).expect("json")
     }
 
+    /// The number of block tag or quantity `tag` (a missing one is `latest`).
+    async fn block_number(&self, tag: &Value) -> u64 {
+        match tag.as_str() {
+            Some("earliest") => 0,
+            Some(number) if number.starts_with("0x") => quantity(tag),
+            _ => {
+                let head = self
+                    .upstream(&json!({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber"}))
+                    .await;
+                quantity(&head["result"])
+            }
+        }
+    }
+
+    /// The refusal of an `eth_getLogs` over more blocks than the limit, if it is one.
+    async fn refuse_logs(&self, request: &Value) -> Option<Value> {
+        let max = self.logs.max_range?;
+        self.logs.calls.fetch_add(1, Ordering::SeqCst);
+        let filter = &request["params"][0];
+        if !filter["blockHash"].is_null() {
+            return None;
+        }
+        let from = self.block_number(&filter["fromBlock"]).await;
+        let to = self.block_number(&filter["toBlock"]).await;
+        if to.saturating_sub(from).saturating_add(1) <= max {
+            return None;
+        }
+        self.logs.refused.fetch_add(1, Ordering::SeqCst);
+        Some(json!({"jsonrpc": "2.0", "id": request["id"], "error": {
+            "code": -32005,
+            "message": format!("query exceeds max block range {max}"),
+        }}))
+    }
+
     async fn call(&self, request: &Value) -> Value {
         let method = request["method"].as_str().unwrap_or_default().to_string();
+        if method == "eth_getLogs"
+            && let Some(refusal) = self.refuse_logs(request).await
+        {
+            return refusal;
+        }
         let lying = self.lying.load(Ordering::SeqCst);
         let mut request = request.clone();
-        if lying && self.lie == Lie::OtherBlocksReceipts && method == "eth_getBlockReceipts" {
+        if lying && self.lie == Some(Lie::OtherBlocksReceipts) && method == "eth_getBlockReceipts" {
             // Ask for the parent's receipts instead.
             let block = self
                 .upstream(
@@ -170,7 +255,7 @@ impl Liar {
         }
         let result = &mut response["result"];
         match (self.lie, method.as_str()) {
-            (Lie::BatcherFrom, "eth_getBlockByHash" | "eth_getBlockByNumber") => {
+            (Some(Lie::BatcherFrom), "eth_getBlockByHash" | "eth_getBlockByNumber") => {
                 if let Some(txs) = result["transactions"].as_array_mut() {
                     for tx in txs {
                         if tx["to"].as_str().and_then(|to| to.parse::<Address>().ok())
@@ -181,25 +266,25 @@ impl Liar {
                     }
                 }
             }
-            (Lie::HeaderTimestamp, "eth_getBlockByHash" | "eth_getBlockByNumber")
+            (Some(Lie::HeaderTimestamp), "eth_getBlockByHash" | "eth_getBlockByNumber")
                 if result.is_object() =>
             {
                 let timestamp = quantity(&result["timestamp"]);
                 result["timestamp"] = json!(format!("{:#x}", timestamp + 1));
             }
-            (Lie::DropDepositLogs, "eth_getBlockReceipts") => {
+            (Some(Lie::DropDepositLogs), "eth_getBlockReceipts") => {
                 for receipt in result.as_array_mut().into_iter().flatten() {
                     if let Some(logs) = receipt["logs"].as_array_mut() {
                         logs.retain(|log| !self.is_portal(log));
                     }
                 }
             }
-            (Lie::DropDepositLogs, "eth_getLogs") => {
+            (Some(Lie::DropDepositLogs), "eth_getLogs") => {
                 if let Some(logs) = result.as_array_mut() {
                     logs.retain(|log| !self.is_portal(log));
                 }
             }
-            (Lie::ForgeDepositLog, "eth_getBlockReceipts") => {
+            (Some(Lie::ForgeDepositLog), "eth_getBlockReceipts") => {
                 if let Some(receipt) = result.as_array_mut().and_then(|r| r.first_mut()) {
                     let forged = deposit_log_data(&TxDeposit {
                         from: Address::repeat_byte(0x66),

@@ -6,6 +6,7 @@
 mod anvil;
 mod bad_input;
 mod bridge;
+mod catchup;
 mod crash;
 mod derivation;
 mod devnet;

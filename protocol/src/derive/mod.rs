@@ -63,7 +63,7 @@ use crate::{
     rollup::{BlockId, GenesisSystemConfig},
 };
 
-pub use pipeline::{BatchDrop, Pipeline, Step};
+pub use pipeline::{BatchDrop, Pipeline, ResumePoint, Step};
 
 /// The BaseFeeVault predeploy: where base fees go.
 pub const BASE_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000019");

@@ -25,6 +25,20 @@ pub enum Step {
     Idle,
 }
 
+/// Where a pipeline restarted with the current safe head resumes: what a node persists with
+/// each safe head, so that a restart reads neither L1 history nor logs.
+///
+/// A pipeline built with [`Pipeline::new`] from `l1_number` (as cursor), `l1_system` and the
+/// safe head's derived-from block (as `replay_until`) derives what this one would have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResumePoint {
+    /// The L1 block to resume after: `channel_timeout` blocks before the cursor (every channel
+    /// still open is read again), or where this pipeline itself started, if later.
+    pub l1_number: u64,
+    /// The SystemConfig as of that block (its own updates applied).
+    pub l1_system: GenesisSystemConfig,
+}
+
 /// Why a batch was dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BatchDrop {
@@ -70,6 +84,12 @@ pub struct Pipeline {
     cursor: L1BlockRef,
     /// The SystemConfig as of `cursor` (its batcher is the one whose data counts).
     l1_system: GenesisSystemConfig,
+    /// The cursor this pipeline was built with.
+    start: u64,
+    /// The SystemConfig as of the oldest block a [`ResumePoint`] may still name.
+    system_base: GenesisSystemConfig,
+    /// The L1 blocks since then that changed the SystemConfig, with the values after each.
+    system_changes: VecDeque<(u64, GenesisSystemConfig)>,
     /// No forced block is made while the cursor is below this: after a reset, the pipeline
     /// first re-reads the L1 blocks the safe head was derived with.
     replay_until: u64,
@@ -105,6 +125,9 @@ impl Pipeline {
             safe,
             cursor,
             l1_system,
+            start: cursor.number,
+            system_base: l1_system,
+            system_changes: VecDeque::new(),
             replay_until,
             assembler,
             batches: VecDeque::new(),
@@ -120,6 +143,29 @@ impl Pipeline {
     /// The last L1 block read.
     pub fn cursor(&self) -> L1BlockRef {
         self.cursor
+    }
+
+    /// Where a restart with the current safe head resumes (see [`ResumePoint`]). Taken when
+    /// [`Step::Attributes`] is returned, it belongs with the block those attributes build.
+    pub fn resume_point(&self) -> ResumePoint {
+        let l1_number = self.resume_number();
+        let l1_system = self
+            .system_changes
+            .iter()
+            .rev()
+            .find(|(number, _)| *number <= l1_number)
+            .map_or(self.system_base, |(_, system)| *system);
+        ResumePoint {
+            l1_number,
+            l1_system,
+        }
+    }
+
+    fn resume_number(&self) -> u64 {
+        self.cursor
+            .number
+            .saturating_sub(self.config.channel_timeout)
+            .max(self.start)
     }
 
     /// Records the block built from the last [`Step::Attributes`] as the new safe head.
@@ -187,6 +233,9 @@ impl Pipeline {
             debug!(target: "derive", l1 = number, ?update, "SystemConfig update");
             self.l1_system.apply(update);
         }
+        if !block.config_updates().is_empty() {
+            self.system_changes.push_back((number, self.l1_system));
+        }
         let data = self.batcher_data(l1, &block, self.l1_system.batcher_addr)?;
         for tx in &data {
             let channels = match self.assembler.ingest_batcher_tx(tx, number) {
@@ -218,6 +267,14 @@ impl Pipeline {
         }
         debug!(target: "derive", l1 = number, batches = self.batches.len(), "read L1 block");
         self.cursor = header.block;
+        // Changes no resume point can come before any more fold into the base.
+        let floor = self.resume_number();
+        while let Some(&(changed, system)) = self.system_changes.front()
+            && changed <= floor
+        {
+            self.system_base = system;
+            self.system_changes.pop_front();
+        }
         Ok(Step::Advanced(header.block))
     }
 

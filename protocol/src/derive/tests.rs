@@ -533,3 +533,72 @@ fn systemconfig_updates_move_the_batcher_and_the_l1_info_scalars() {
     assert!(derived[5..].iter().all(|a| a.gas_limit == 40_000_000));
     assert_eq!(pipeline.safe().system.gas_limit, 40_000_000);
 }
+
+#[test]
+fn a_pipeline_resumed_from_its_resume_point_derives_the_same_blocks() {
+    use crate::system_config::ConfigUpdate;
+    let config = config(100, 600);
+    let mut l1 = TestL1::new(30);
+    let new_batcher = Address::repeat_byte(0xb2);
+    let scalars = ConfigUpdate::GasConfig {
+        base_fee_scalar: 7,
+        blob_base_fee_scalar: 9,
+    };
+    l1.block(3).updates.push(ConfigUpdate::Batcher(new_batcher));
+    l1.block(14).updates.push(scalars);
+    let batches = sequence(&l1, &config, 12);
+    l1.post_from(new_batcher, 5, 1, &batches[..4]);
+    l1.post_from(new_batcher, 18, 2, &batches[4..8]);
+    l1.post_from(new_batcher, 26, 3, &batches[8..]);
+
+    let mut pipeline = new_pipeline(&config, &l1);
+    let mut derived = Vec::new();
+    loop {
+        match pipeline.step(&mut l1, 29).expect("step") {
+            Step::Attributes(attributes) => {
+                let resume = pipeline.resume_point();
+                let hash = block_hash(
+                    attributes.parent.hash,
+                    attributes.timestamp,
+                    &attributes.transactions,
+                );
+                pipeline.on_safe(attributes.block_info(hash));
+                derived.push((*attributes, hash, resume));
+            }
+            Step::Advanced(_) => {}
+            Step::Idle => break,
+        }
+    }
+    assert_eq!(derived.len(), 12);
+    let genesis_system = config.genesis.system_config;
+    let mut after_batcher = genesis_system;
+    after_batcher.apply(&ConfigUpdate::Batcher(new_batcher));
+    let mut after_scalars = after_batcher;
+    after_scalars.apply(&scalars);
+    // Derived from block 5: never before where the pipeline started (the anchor).
+    assert_eq!(derived[3].2.l1_number, 0);
+    assert_eq!(derived[3].2.l1_system, genesis_system);
+    // From 18: 10 blocks back, past the batcher change and before the scalars'.
+    assert_eq!(derived[7].2.l1_number, 8);
+    assert_eq!(derived[7].2.l1_system, after_batcher);
+    // From 26: both updates.
+    assert_eq!(derived[11].2.l1_number, 16);
+    assert_eq!(derived[11].2.l1_system, after_scalars);
+
+    // Resumed after block 4 or block 8, a pipeline derives the rest exactly as before: with
+    // the batcher as of the resume point, the last channel would be a stranger's otherwise.
+    for index in [3usize, 7] {
+        let (attributes, hash, resume) = &derived[index];
+        let cursor = l1.blocks[resume.l1_number as usize].header.block;
+        let mut resumed = Pipeline::new(
+            config.clone(),
+            attributes.block_info(*hash),
+            cursor,
+            attributes.derived_from.number,
+            resume.l1_system,
+        );
+        let rest = derive_all(&mut resumed, &mut l1, 29);
+        let expected: Vec<_> = derived[index + 1..].iter().map(|d| d.0.clone()).collect();
+        assert_eq!(rest, expected, "resumed after block {}", index + 1);
+    }
+}

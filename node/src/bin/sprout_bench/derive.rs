@@ -36,6 +36,55 @@ pub struct DeriveFigure {
     pub mgas_per_s: f64,
     /// How many times faster than the chain was made (1 block per second).
     pub over_real_time: f64,
+    /// Where the follower's derivation thread spent its time (its "caught up with L1" log).
+    pub breakdown: Option<DeriveBreakdown>,
+}
+
+/// The follower's own account of its catch-up.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeriveBreakdown {
+    /// Seconds in `Pipeline::step` (L1 reads not read ahead, verification, channel decoding).
+    pub step_s: f64,
+    /// Seconds in `Chain::apply_derived` (execution, state root, commit).
+    pub apply_s: f64,
+}
+
+/// Sums the follower's "caught up with L1" lines (`step_ms=`, `apply_ms=`).
+fn breakdown(log: &str) -> Option<DeriveBreakdown> {
+    let mut out: Option<DeriveBreakdown> = None;
+    for line in log.lines().filter(|l| l.contains("caught up with L1")) {
+        let plain = strip_ansi(line);
+        let field = |name: &str| -> Option<f64> {
+            let at = plain.find(&format!("{name}="))? + name.len() + 1;
+            let digits: String = plain[at..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<f64>().ok().map(|ms| ms / 1e3)
+        };
+        let sum = out.get_or_insert_with(DeriveBreakdown::default);
+        sum.step_s += field("step_ms")?;
+        sum.apply_s += field("apply_ms")?;
+    }
+    out
+}
+
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A child stopped with SIGTERM (then SIGKILL) when dropped, so its own children stop too.
@@ -191,6 +240,10 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
         std::thread::sleep(Duration::from_millis(50));
     }
     let seconds = synced.elapsed().as_secs_f64();
+    // The log line comes once derivation finds L1 has nothing more (up to 250 ms after).
+    std::thread::sleep(Duration::from_millis(500));
+    let breakdown =
+        breakdown(&std::fs::read_to_string(tmp.path().join("follower.log")).unwrap_or_default());
     let hash = |rpc: &mut RpcConn| -> Result<Value> {
         Ok(rpc.call(
             "eth_getBlockByNumber",
@@ -209,5 +262,21 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
         blocks_per_s: target as f64 / seconds,
         mgas_per_s: gas as f64 / 1e6 / seconds,
         over_real_time: target as f64 / seconds,
+        breakdown,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::breakdown;
+
+    #[test]
+    fn the_follower_log_gives_the_breakdown_with_or_without_colours() {
+        let log = "2026-12-01T12:00:00Z  INFO derive: caught up with L1 safe=9 blocks=9 l1_blocks=20 step_ms=250 apply_ms=1500\n\
+            x \u{1b}[32m INFO\u{1b}[0m \u{1b}[2mderive\u{1b}[0m: caught up with L1 \u{1b}[3mstep_ms\u{1b}[0m\u{1b}[2m=\u{1b}[0m50 \u{1b}[3mapply_ms\u{1b}[0m\u{1b}[2m=\u{1b}[0m500\n";
+        let b = breakdown(log).expect("breakdown");
+        assert!((b.step_s - 0.3).abs() < 1e-9, "{b:?}");
+        assert!((b.apply_s - 2.0).abs() < 1e-9, "{b:?}");
+        assert!(breakdown("nothing here").is_none());
+    }
 }

@@ -322,6 +322,12 @@ impl Report {
                 d.mgas_per_s,
                 d.over_real_time
             );
+            if let Some(b) = &d.breakdown {
+                println!(
+                    "  the follower's derivation thread: {:.2} s in the pipeline (L1 reads not read ahead, verification, channels), {:.2} s applying blocks (execution, state root, commit); the rest is startup and polling",
+                    b.step_s, b.apply_s
+                );
+            }
         }
     }
 
