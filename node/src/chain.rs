@@ -24,7 +24,7 @@ use crate::{
     NodeError, Result,
     pool_tx::PoolTx,
     rollup::RollupMode,
-    storage::{DerivationRecord, LatestState, SafeUpdate, Storage},
+    storage::{DerivationRecord, LatestState, Pruner, SafeUpdate, Storage},
 };
 
 /// Largest transaction the pool accepts (geth's 128 KiB).
@@ -75,6 +75,8 @@ pub struct Chain {
     /// In rollup mode: the L1 fee parameters of the head block (its L1-info deposit), by the
     /// head's hash, for admission. Set when a block is published, read from storage otherwise.
     head_l1_info: RwLock<Option<(B256, L1BlockInfo)>>,
+    /// With `--prune`: sweeps old trie nodes in the background as blocks are committed.
+    pruner: Option<Pruner>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -139,8 +141,21 @@ impl Chain {
         let pool = TxPool::new(pool_config);
         let (blocks, _) = broadcast::channel(256);
         let (pending, _) = broadcast::channel(16_384);
+        let storage = Arc::new(storage);
+        // A rollup keeps every block an L1 reorg can roll back to: the finalized one and later.
+        let pruner = Pruner::new(storage.clone(), rollup.is_some());
+        match storage.prune_keep() {
+            Some(keep) => {
+                info!(target: "chain", keep, kept_from = storage.state_kept_from(), "pruning trie history")
+            }
+            None if storage.state_kept_from() > 0 => {
+                warn!(target: "chain", kept_from = storage.state_kept_from(),
+                    "this datadir was pruned: the state of older blocks stays unavailable")
+            }
+            None => {}
+        }
         Ok(Arc::new(Self {
-            storage: Arc::new(storage),
+            storage,
             config,
             pool,
             head: RwLock::new((head, head_hash)),
@@ -151,6 +166,7 @@ impl Chain {
             resets: Default::default(),
             derivation_l1: RwLock::new(None),
             head_l1_info: RwLock::new(None),
+            pruner,
         }))
     }
 
@@ -395,6 +411,9 @@ impl Chain {
             self.config.next_base_fee(&executed.block.header),
         );
         log_block(executed);
+        if let Some(pruner) = &self.pruner {
+            pruner.on_head(executed.block.header.number);
+        }
         let _ = self.blocks.send(new_block.clone());
         new_block
     }

@@ -11,7 +11,7 @@ use sprout_protocol::rollup::RollupConfig;
 
 use crate::{
     Chain, NodeError, Result, Storage, dev, l1::L1Client, l1_prefetch::PrefetchConfig,
-    rollup::RollupMode, rpc,
+    rollup::RollupMode, rpc, storage::PruneConfig,
 };
 
 /// Sprout: an optimistic rollup that agents launch by themselves.
@@ -184,6 +184,16 @@ pub struct NodeArgs {
     /// Where the chain is kept. With `--dev` and no datadir, a temporary one is used.
     #[arg(long, env = "SPROUT_DATADIR")]
     pub datadir: Option<PathBuf>,
+    /// Keep the state (trie) of the last N blocks only, not every block's: the datadir stays
+    /// bounded. State reads and `eth_getProof` at older blocks are refused. A rollup node also
+    /// keeps every block from the finalized head on (an L1 reorg can roll back to it). At
+    /// least 2. Without it the node is an archive node.
+    #[arg(long, env = "SPROUT_PRUNE", value_name = "N")]
+    pub prune: Option<u64>,
+    /// Blocks between two pruning sweeps (default: N / 2, at least 16). Each sweep walks the
+    /// whole live state, so small values cost CPU; unreachable nodes wait at most this long.
+    #[arg(long = "prune.interval", value_name = "BLOCKS", requires = "prune")]
+    pub prune_interval: Option<u64>,
     /// Chain id of the dev chain.
     #[arg(long = "dev.chain-id", default_value_t = dev::DEV_CHAIN_ID)]
     pub chain_id: u64,
@@ -298,7 +308,14 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
         }
     };
     std::fs::create_dir_all(&datadir)?;
-    let storage = Storage::open(&datadir.join("db"))?;
+    let mut storage = Storage::open(&datadir.join("db"))?;
+    if let Some(keep) = args.prune {
+        let mut prune = PruneConfig::new(keep);
+        if let Some(interval) = args.prune_interval {
+            prune.interval = interval;
+        }
+        storage = storage.with_pruning(prune)?;
+    }
     let chain = match (rollup, &args.l1_rpc_url) {
         (Some(rollup), Some(url)) => {
             let l1 = L1Client::new(url, tokio::runtime::Handle::current())?
@@ -389,6 +406,8 @@ fn print_summary(
         "gasLimit": chain.config().gas_limit,
         "head": { "number": head.number, "hash": head_hash },
         "datadir": datadir,
+        "prune": chain.storage().prune_keep(),
+        "stateKeptFrom": chain.storage().state_kept_from(),
         "accounts": accounts,
     });
     if args.json {
@@ -399,6 +418,14 @@ fn print_summary(
         println!("  chain id   {}", chain.config().chain_id);
         println!("  head       #{} {}", head.number, head_hash);
         println!("  datadir    {}", datadir.display());
+        match chain.storage().prune_keep() {
+            Some(keep) => println!("  state      last {keep} blocks (--prune {keep})"),
+            None if chain.storage().state_kept_from() > 0 => println!(
+                "  state      blocks {} and later (pruned before)",
+                chain.storage().state_kept_from()
+            ),
+            None => println!("  state      every block (archive)"),
+        }
         if let Some(accounts) = summary["accounts"].as_array().filter(|a| !a.is_empty()) {
             println!("  dev accounts (10,000 ETH each):");
             for (i, a) in accounts.iter().enumerate() {

@@ -44,10 +44,13 @@ mod check;
 pub mod codec;
 #[path = "storage_derived.rs"]
 mod derived;
+#[path = "storage_prune.rs"]
+pub mod prune;
 #[path = "storage_undo.rs"]
 mod undo;
 pub use check::CheckReport;
 use codec::{BodyEntry, ReceiptEntry, TxEntry};
+pub use prune::{MIN_PRUNE_KEEP, PruneConfig, Pruner, SweepReport};
 use undo::{UndoEntry, UndoRecord};
 
 pub use derived::DerivationRecord;
@@ -154,6 +157,8 @@ pub struct Storage {
     /// Transaction and receipt entries decoded so far (reads are meant to be per entry, not
     /// per block: tests and the bench check it).
     entries_decoded: AtomicU64,
+    /// `--prune`: the oldest kept state, the write lock sweeps order themselves with.
+    prune: prune::PruneState,
 }
 
 impl std::fmt::Debug for Storage {
@@ -217,8 +222,10 @@ impl Storage {
         let storage = Self {
             db,
             entries_decoded: AtomicU64::new(0),
+            prune: Default::default(),
         };
         storage.check_schema(path)?;
+        storage.load_prune_state()?;
         Ok(storage)
     }
 
@@ -305,7 +312,9 @@ impl Storage {
         self.write_block(&mut batch, &genesis.header, hash, &body, &[])?;
         self.write_state(&mut batch, &genesis.changes, &genesis.trie_nodes)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, hash.as_slice());
+        let mut log = self.prune.writes.lock();
         self.db.write(batch)?;
+        log.record(&genesis.trie_nodes);
         Ok(hash)
     }
 
@@ -454,7 +463,10 @@ impl Storage {
             self.write_safe(&mut batch, safe)?;
         }
         crate::failpoint::hit("storage.commit.before_write");
+        let mut log = self.prune.writes.lock();
         self.db.write(batch)?;
+        log.record(&block.trie_nodes);
+        drop(log);
         crate::failpoint::hit("storage.commit.after_write");
         Ok(())
     }
@@ -650,8 +662,12 @@ impl Storage {
     /// what it was after `target`, later blocks leave the canonical index and the transaction
     /// lookup (their headers, bodies and receipts stay readable by hash, as geth keeps side
     /// blocks), and `target` becomes the head. Returns the bodies of the removed blocks, oldest
-    /// first. Trie nodes are kept by hash, so every state root stays readable.
+    /// first. Trie nodes are kept by hash, so the target's state root is readable, unless
+    /// `--prune` dropped it: a target older than [`Storage::state_kept_from`] is refused with
+    /// [`NodeError::UnwindPruned`].
     pub fn unwind_to(&self, target: u64) -> Result<Vec<StoredBody>> {
+        // Held to the write, so a sweep cannot raise the oldest kept block in between.
+        let _log = self.prune.writes.lock();
         let head_hash = self
             .head_hash()?
             .ok_or_else(|| NodeError::Corrupt("no head".into()))?;
@@ -661,6 +677,7 @@ impl Storage {
         if target >= head.number {
             return Ok(Vec::new());
         }
+        self.check_unwind_target(target)?;
         let target_hash = self
             .canonical_hash(target)?
             .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {target}")))?;

@@ -8,7 +8,7 @@ use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 
 use crate::{
     AccountState, ProtocolError, Result, StateChanges, StateReader,
-    trie::{Trie, TrieNodeProvider},
+    trie::{Trie, TrieNodeProvider, walk_nodes},
 };
 
 /// A state root after a block, and the trie nodes the block created.
@@ -76,6 +76,37 @@ pub fn apply_changes<P: TrieNodeProvider + ?Sized>(
     let state_root = accounts.root();
     nodes.extend(accounts.take_new_nodes());
     Ok(StateRootUpdate { state_root, nodes })
+}
+
+/// Visits every stored node of the state at `root`: the account trie and the storage trie of
+/// every account, each node once. `enter(hash)` says whether to descend (return `false` for a
+/// node already seen: its subtree, storage tries included, was visited with it). A missing
+/// node or an account leaf that does not decode is an error: that state is not whole.
+pub fn walk_state<P: TrieNodeProvider + ?Sized>(
+    root: B256,
+    provider: &P,
+    enter: &mut impl FnMut(B256) -> bool,
+) -> Result<()> {
+    let mut storage_roots = Vec::new();
+    let mut bad_leaf = false;
+    walk_nodes(
+        root,
+        provider,
+        enter,
+        &mut |leaf| match decode_account(leaf) {
+            Ok(account) => storage_roots.push(account.storage_root),
+            Err(_) => bad_leaf = true,
+        },
+    )?;
+    if bad_leaf {
+        return Err(ProtocolError::State(alloc::format!(
+            "an account leaf under state root {root} does not decode"
+        )));
+    }
+    for storage_root in storage_roots {
+        walk_nodes(storage_root, provider, enter, &mut |_| {})?;
+    }
+    Ok(())
 }
 
 /// Code and block hashes, which live outside the state trie.

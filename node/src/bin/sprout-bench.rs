@@ -12,6 +12,8 @@ mod e2e;
 mod executor;
 #[path = "sprout_bench/http.rs"]
 mod http;
+#[path = "sprout_bench/prune.rs"]
+mod prune;
 #[path = "sprout_bench/report.rs"]
 mod report;
 #[path = "sprout_bench/storage.rs"]
@@ -69,6 +71,18 @@ struct Args {
     /// Skip the receipt-lookup figures.
     #[arg(long)]
     skip_storage: bool,
+    /// Skip the datadir-growth figures (archive against `--prune`).
+    #[arg(long)]
+    skip_prune: bool,
+    /// Blocks committed in each datadir-growth run.
+    #[arg(long = "prune.blocks", default_value_t = 10_000)]
+    prune_blocks: u64,
+    /// Transfers per block in the datadir-growth runs.
+    #[arg(long = "prune.block-txs", default_value_t = 20)]
+    prune_block_txs: usize,
+    /// The `--prune N` measured.
+    #[arg(long = "prune.keep", default_value_t = 128)]
+    prune_keep: u64,
     /// Skip the end-to-end figures.
     #[arg(long)]
     skip_e2e: bool,
@@ -143,6 +157,9 @@ fn run(args: &Args) -> Result<Report> {
         "e2eConnections": args.connections,
         "e2eWindow": args.window,
         "pollMs": e2e::POLL.as_millis() as u64,
+        "pruneBlocks": args.prune_blocks,
+        "pruneBlockTxs": args.prune_block_txs,
+        "pruneKeep": args.prune_keep,
     });
     if !args.skip_executor {
         progress("signing executor workloads");
@@ -190,6 +207,15 @@ fn run(args: &Args) -> Result<Report> {
         // Its own nonce space, from genesis.
         let mut storage_senders = Senders::generate(args.senders)?;
         report.storage = storage::run(&config, &mut storage_senders)?;
+    }
+    if !args.skip_prune {
+        report.prune = prune::run(
+            &config,
+            args.prune_keep,
+            args.prune_blocks,
+            args.prune_block_txs,
+            args.senders,
+        )?;
     }
     if !args.skip_e2e {
         // A fresh nonce space: the node and anvil start from genesis, so sign from nonce 0.

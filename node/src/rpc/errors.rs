@@ -54,7 +54,12 @@ impl From<RpcError> for ErrorObjectOwned {
 
 impl From<crate::NodeError> for RpcError {
     fn from(err: crate::NodeError) -> Self {
-        Self::Internal(err.to_string())
+        match err {
+            // The caller asked for something this node no longer keeps: geth's -32000, as for
+            // geth's own "missing trie node" of a pruned state.
+            err @ crate::NodeError::StatePruned { .. } => Self::Server(err.to_string()),
+            err => Self::Internal(err.to_string()),
+        }
     }
 }
 

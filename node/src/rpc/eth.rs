@@ -93,7 +93,8 @@ impl RpcContext {
         }
     }
 
-    /// Runs `f` with a state reader for the block `id` names.
+    /// Runs `f` with a state reader for the block `id` names. The state of a block older than
+    /// what `--prune` keeps is refused with geth's -32000 and a message saying so.
     pub fn with_state<T>(
         &self,
         id: Option<BlockId>,
@@ -104,7 +105,27 @@ impl RpcContext {
         if hash == self.chain.head().1 {
             f(&LatestState(storage), &header)
         } else {
-            f(&TrieState::new(header.state_root, storage), &header)
+            self.historical(&header, || {
+                f(&TrieState::new(header.state_root, storage), &header)
+            })
+        }
+    }
+
+    /// Runs `read` over the trie of `header`'s block: refused if that state is pruned, and a
+    /// read that failed because a sweep pruned the state meanwhile says so too.
+    pub fn historical<T>(
+        &self,
+        header: &Header,
+        read: impl FnOnce() -> RpcResult<T>,
+    ) -> RpcResult<T> {
+        let storage = self.chain.storage();
+        storage.check_state_kept(header.number)?;
+        match read() {
+            Err(err) if storage.prune_keep().is_some() || storage.state_kept_from() > 0 => {
+                storage.check_state_kept(header.number)?;
+                Err(err)
+            }
+            other => other,
         }
     }
 
@@ -357,6 +378,10 @@ impl RpcContext {
 
     fn proof(&self, address: Address, keys: Vec<B256>, id: Option<BlockId>) -> RpcResult<Value> {
         let (header, _) = self.resolve(id)?;
+        self.historical(&header, || self.proof_at(&header, address, keys))
+    }
+
+    fn proof_at(&self, header: &Header, address: Address, keys: Vec<B256>) -> RpcResult<Value> {
         let storage = self.chain.storage();
         let trie = Trie::new(header.state_root, storage);
         let account_proof = trie
@@ -421,10 +446,12 @@ impl RpcContext {
     fn output_at_block(&self, number: BlockNumberOrTag) -> RpcResult<Value> {
         let (header, hash) = self.resolve(Some(BlockId::Number(number)))?;
         let storage = self.chain.storage();
-        let passer_root = TrieState::new(header.state_root, storage)
-            .trie_account(MESSAGE_PASSER)?
-            .map(|account| account.storage_root)
-            .unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
+        let passer_root = self.historical(&header, || {
+            Ok(TrieState::new(header.state_root, storage)
+                .trie_account(MESSAGE_PASSER)?
+                .map(|account| account.storage_root)
+                .unwrap_or(alloy_trie::EMPTY_ROOT_HASH))
+        })?;
         Ok(json!({
             "version": OUTPUT_VERSION_V0,
             "outputRoot": output_root_v0(header.state_root, passer_root, hash),

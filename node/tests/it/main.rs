@@ -15,6 +15,7 @@ mod l1;
 mod lying_l1;
 mod pool_errors;
 mod proposer;
+mod prune;
 mod rollup;
 mod rollupnet;
 mod rpc;

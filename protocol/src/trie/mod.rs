@@ -28,6 +28,7 @@ mod node;
 mod proof;
 #[allow(clippy::module_inception)]
 mod trie;
+mod walk;
 
 #[cfg(test)]
 mod proptests;
@@ -40,6 +41,7 @@ use alloy_trie::EMPTY_ROOT_HASH;
 
 pub use proof::verify_proof;
 pub use trie::Trie;
+pub use walk::walk_nodes;
 
 /// Why a trie operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -132,6 +132,8 @@ pub struct Report {
     pub withdraw: Option<crate::withdraw::WithdrawFigure>,
     /// Receipt lookup by block size.
     pub storage: Vec<crate::storage::StorageFigure>,
+    /// Datadir growth, archive against `--prune`.
+    pub prune: Vec<crate::prune::PruneFigure>,
 }
 
 impl Report {
@@ -147,6 +149,7 @@ impl Report {
             derive: None,
             withdraw: None,
             storage: Vec::new(),
+            prune: Vec::new(),
         }
     }
 
@@ -174,6 +177,7 @@ impl Report {
             "derive": self.derive,
             "withdraw": self.withdraw,
             "storage": self.storage,
+            "prune": self.prune,
             "e2e": self.e2e.iter().map(|(name, r)| json!({ "node": name, "result": r })).collect::<Vec<_>>(),
             "sproutOverAnvil": self.ratio(),
         })
@@ -263,6 +267,29 @@ impl Report {
                     f.json_decode_us,
                     f.binary_bytes_per_tx,
                     f.json_bytes_per_tx
+                );
+            }
+            println!();
+        }
+        if !self.prune.is_empty() {
+            println!(
+                "Datadir bytes per block under load (ETH transfers among a fixed set of accounts; sizes after a flush and a full compaction)"
+            );
+            println!();
+            println!(
+                "| mode | blocks | txs/block | datadir MiB | bytes/block (whole run) | bytes/block (second half) | trie nodes |"
+            );
+            println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for f in &self.prune {
+                println!(
+                    "| {} | {} | {} | {:.1} | {:.0} | {:.0} | {} |",
+                    f.mode,
+                    f.blocks,
+                    f.block_txs,
+                    f.datadir_bytes as f64 / (1024.0 * 1024.0),
+                    f.bytes_per_block,
+                    f.late_bytes_per_block,
+                    f.trie_nodes
                 );
             }
             println!();
