@@ -272,11 +272,13 @@ impl Storage {
         Ok(())
     }
 
-    /// Undo records: one per block above the finalized head (all blocks after genesis when
-    /// none is finalized), each naming its canonical block, none above the head.
+    /// Undo records: one per block that can still be rolled back (above the finalized head, or
+    /// after genesis when none is finalized, and from the oldest block whose state `--prune`
+    /// keeps), each naming its canonical block, none above the head.
     fn check_undo(&self, head: u64, report: &mut CheckReport) -> Result<()> {
         let from = report.finalized.map_or(1, |f| f + 1);
-        let mut expected = from;
+        let required = from.max(self.state_kept_from());
+        let mut expected = required;
         for item in self
             .db
             .iterator_cf(self.cf(CF_UNDO)?, rocksdb::IteratorMode::Start)
@@ -290,6 +292,9 @@ impl Storage {
                 report.problems.push(format!(
                     "an undo record for block {number}, outside {from}..={head}"
                 ));
+                continue;
+            }
+            if number < required {
                 continue;
             }
             if number > expected {

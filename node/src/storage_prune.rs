@@ -39,7 +39,7 @@ use sprout_protocol::{
 };
 use tracing::{info, warn};
 
-use super::{CF_CANONICAL, CF_HEADERS, CF_META, CF_TRIE, META_FINALIZED, Storage};
+use super::{CF_CANONICAL, CF_HEADERS, CF_META, CF_TRIE, CF_UNDO, META_FINALIZED, Storage};
 use crate::{NodeError, Result};
 
 /// The oldest block whose state (trie) is kept, big-endian u64. Absent: every block's.
@@ -292,8 +292,12 @@ impl Storage {
                 .retained_from(keep, head, retain_unfinalized)?
                 .max(self.state_kept_from());
             if from > self.state_kept_from() {
-                self.db
-                    .put_cf(meta, META_STATE_KEPT_FROM, from.to_be_bytes())?;
+                // An unwind below `from` is refused from now on, so the undo records of the
+                // blocks before it can never be used: they go in the same write.
+                let mut batch = WriteBatch::default();
+                batch.put_cf(meta, META_STATE_KEPT_FROM, from.to_be_bytes());
+                batch.delete_range_cf(self.cf(CF_UNDO)?, 0u64.to_be_bytes(), from.to_be_bytes());
+                self.db.write(batch)?;
                 self.prune.kept_from.store(from, Ordering::SeqCst);
             }
             log.recording = true;

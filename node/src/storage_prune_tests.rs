@@ -309,6 +309,16 @@ fn sweeps_racing_production_unwinds_and_returning_nodes_keep_every_kept_state_wh
         root.storage(contract, U256::from(1)).expect("read"),
         U256::from(5)
     );
+    // Undo records below the kept window are gone (no unwind can reach them), and the database
+    // passes the consistency check.
+    let kept_from = storage.state_kept_from();
+    let undo = storage.undo_numbers().expect("undo");
+    assert!(
+        undo.first().is_some_and(|n| *n >= kept_from),
+        "{undo:?} from {kept_from}"
+    );
+    let report = storage.check().expect("check");
+    assert!(report.is_consistent(), "{:?}", report.problems);
 }
 
 #[test]
