@@ -3,33 +3,18 @@
 
 use std::{collections::HashSet, sync::Arc};
 
-use alloy::{
-    consensus::{SignableTransaction, TxEip1559, TxEnvelope},
-    eips::Encodable2718,
-    network::TxSignerSync,
-};
-use alloy_primitives::{Address, Bytes, TxKind, U256};
+use alloy_primitives::{Address, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use sprout_protocol::{StateReader, state_root::TrieState};
 
 use super::*;
-use crate::{chain::Chain, storage::LatestState};
-
-fn sign(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: u64, input: &[u8]) -> Bytes {
-    let mut tx = TxEip1559 {
-        chain_id: 901,
-        nonce,
-        gas_limit: 100_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1_000_000,
-        to,
-        value: U256::from(value),
-        access_list: Default::default(),
-        input: Bytes::copy_from_slice(input),
-    };
-    let sig = signer.sign_transaction_sync(&mut tx).expect("sign");
-    TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
-}
+use crate::{
+    chain::{
+        Chain,
+        tests::{sign, store_contract},
+    },
+    storage::LatestState,
+};
 
 fn open_chain(dir: &std::path::Path, prune: Option<PruneConfig>) -> Arc<Chain> {
     let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
@@ -220,16 +205,6 @@ fn a_10000_block_run_under_load_keeps_the_trie_bounded_with_prune_128() {
     assert!(history_1k * 10 >= history_500 * 18, "{archive:?}");
     assert!(history_1k >= history_2k * 4, "{history_1k} vs {history_2k}");
     assert!(chain.storage().sweep_trie(false).is_err());
-}
-
-/// Init code: `sstore(1, 5)`, then deploy a runtime that stores its first calldata word in
-/// slot 0.
-fn store_contract() -> Vec<u8> {
-    let runtime = [0x60, 0x00, 0x35, 0x60, 0x00, 0x55, 0x00];
-    let mut code = vec![0x60, 0x05, 0x60, 0x01, 0x55, 0x66];
-    code.extend_from_slice(&runtime);
-    code.extend_from_slice(&[0x60, 0x00, 0x52, 0x60, 0x07, 0x60, 0x19, 0xf3]);
-    code
 }
 
 #[test]

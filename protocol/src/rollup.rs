@@ -56,14 +56,17 @@ pub const GENESIS_FORKS: [&str; 3] = ["regolith_time", "canyon_time", "ecotone_t
 /// refused whatever its value: Sprout does not run that fork's rules, so a chain that names it
 /// would not be the chain its config describes.
 pub const UNSUPPORTED_OP_FIELDS: [(&str, &str); 14] = [
-    ("delta_time", "span batches (Delta) are not supported yet"),
+    (
+        "delta_time",
+        "span batches (Delta) are not part of Sprout's rules",
+    ),
     (
         "fjord_time",
-        "Fjord's FastLZ-based L1 fee and its channel and drift constants are not implemented",
+        "Sprout does not run Fjord's rules (FastLZ-based L1 fee, channel and drift constants)",
     ),
     (
         "granite_time",
-        "Granite's channel timeout and bn256Pairing input limit are not implemented",
+        "Sprout does not run Granite's rules (channel timeout, bn256Pairing input limit)",
     ),
     (
         "holocene_time",
@@ -75,10 +78,10 @@ pub const UNSUPPORTED_OP_FIELDS: [(&str, &str); 14] = [
     ),
     (
         "isthmus_time",
-        "Isthmus (operator fee, withdrawals root in the header, Isthmus L1-info) is not implemented",
+        "Sprout does not run Isthmus's rules (operator fee, withdrawals root in the header, Isthmus L1-info)",
     ),
-    ("jovian_time", "Jovian is not implemented"),
-    ("interop_time", "interop is not implemented"),
+    ("jovian_time", "Sprout does not run Jovian's rules"),
+    ("interop_time", "Sprout does not run OP interop"),
     (
         "alt_da",
         "alt-DA is not supported: batches go to L1 as calldata or blobs",
@@ -98,7 +101,7 @@ pub const UNSUPPORTED_OP_FIELDS: [(&str, &str); 14] = [
     ),
     (
         "granite_channel_timeout",
-        "Granite is not implemented; channel_timeout applies",
+        "Sprout does not run Granite's rules; channel_timeout applies",
     ),
 ];
 
