@@ -59,7 +59,7 @@ crash-trials:
 
 ## bench: benchmark figures (not pass/fail), side by side with anvil
 bench: tools
-	$(CARGO) run --release -p sprout-node --bin sprout-bench
+	$(CARGO) run --release -p sprout-bench
 
 fmt:
 	$(CARGO) fmt --all

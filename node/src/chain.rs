@@ -20,12 +20,8 @@ use sprout_sequencer::pool::{AccountReader, EIP7702_TX_TYPE, PoolConfig, TxPool}
 use tokio::sync::broadcast;
 use tracing::{debug, info, warn};
 
-use crate::{
-    NodeError, Result,
-    pool_tx::PoolTx,
-    rollup::RollupMode,
-    storage::{DerivationRecord, LatestState, Pruner, SafeUpdate, Storage},
-};
+use crate::{NodeError, Result, pool_tx::PoolTx, rollup::RollupMode};
+use sprout_storage::{DerivationRecord, LatestState, Pruner, SafeUpdate, Storage};
 
 /// Largest transaction the pool accepts (geth's 128 KiB).
 pub const MAX_TX_SIZE: usize = 128 * 1024;
@@ -576,6 +572,12 @@ mod derived;
 #[cfg(test)]
 use derived::recover_all;
 
+#[cfg(test)]
+#[path = "chain_prune_tests.rs"]
+mod prune_tests;
+#[cfg(test)]
+#[path = "chain_storage_tests.rs"]
+mod storage_tests;
 #[cfg(test)]
 #[path = "chain_tests.rs"]
 pub(crate) mod tests;

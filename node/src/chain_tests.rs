@@ -70,7 +70,7 @@ fn unwinding_restores_the_flat_state_and_the_chain_goes_on() {
             .expect("read"),
         U256::from(5)
     );
-    let kept = chain.storage().flat_dump().expect("dump");
+    let kept = sprout_storage::test_utils::flat_dump(chain.storage()).expect("dump");
     let (kept_head, kept_hash) = chain.head();
 
     // Two more blocks: a slot written then deleted, a new account, balances moved.
@@ -103,7 +103,10 @@ fn unwinding_restores_the_flat_state_and_the_chain_goes_on() {
     assert_eq!(chain.unwind_to(1).expect("unwind"), 2);
     assert_eq!(chain.head().1, kept_hash);
     assert_eq!(chain.storage().head_hash().expect("head"), Some(kept_hash));
-    assert_eq!(chain.storage().flat_dump().expect("dump"), kept);
+    assert_eq!(
+        sprout_storage::test_utils::flat_dump(chain.storage()).expect("dump"),
+        kept
+    );
     assert_eq!(chain.storage().canonical_hash(2).expect("read"), None);
     assert_eq!(
         LatestState(chain.storage()).account(fresh).expect("read"),

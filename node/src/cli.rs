@@ -5,13 +5,14 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use sprout_protocol::ChainConfig;
+use sprout_storage::PruneConfig;
 use tracing::info;
 
 use sprout_protocol::rollup::RollupConfig;
 
 use crate::{
     Chain, NodeError, Result, Storage, dev, l1::L1Client, l1_prefetch::PrefetchConfig,
-    rollup::RollupMode, rpc, storage::PruneConfig,
+    rollup::RollupMode, rpc,
 };
 
 /// Sprout: an optimistic rollup that agents launch by themselves.

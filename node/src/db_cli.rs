@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::{NodeError, Result, storage::Storage};
+use sprout_storage::{Storage, StorageError};
+
+use crate::{NodeError, Result};
 
 /// `sprout db` arguments.
 #[derive(Debug, Clone, Args)]
@@ -49,11 +51,11 @@ fn check(args: &CheckArgs) -> Result<bool> {
         )));
     }
     let storage = Storage::open(&path).map_err(|err| match err {
-        NodeError::Db(err) if err.to_string().contains("lock") => NodeError::Config(format!(
+        StorageError::Db(err) if err.to_string().contains("lock") => NodeError::Config(format!(
             "the database in {} is in use: stop the node first ({err})",
             args.datadir.display()
         )),
-        err => err,
+        err => err.into(),
     })?;
     let report = storage.check()?;
     if args.json {

@@ -16,11 +16,11 @@ use sprout_protocol::{
     l1_block::L1Addresses,
     l1_info::L1BlockRef,
 };
+use sprout_storage::DerivationRecord;
 use tracing::{debug, error, info, warn};
 
 use crate::{
     NodeError, Result, chain::Chain, l1::L1Client, l1_prefetch::DerivationL1, rollup::RollupMode,
-    storage::DerivationRecord,
 };
 
 /// How often the finalized head is brought up to date with L1's.

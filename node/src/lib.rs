@@ -10,7 +10,6 @@ pub mod db_cli;
 pub mod derive;
 pub mod dev;
 pub mod error;
-pub mod failpoint;
 pub mod l1;
 pub mod l1_prefetch;
 pub mod metrics;
@@ -19,9 +18,8 @@ pub mod proposer_cli;
 pub mod role_args;
 pub mod rollup;
 pub mod rpc;
-pub mod storage;
 pub mod vm_cli;
 
 pub use chain::Chain;
 pub use error::{NodeError, Result};
-pub use storage::Storage;
+pub use sprout_storage::Storage;

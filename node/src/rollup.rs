@@ -12,13 +12,13 @@ use sprout_protocol::{
     tx::SproutTx,
 };
 use sprout_sequencer::origin::{OriginConfig, OriginError, OriginSelector};
+use sprout_storage::Storage;
 use tracing::{info, warn};
 
 use crate::{
     NodeError, Result,
     l1::{L1Client, L1Header},
     l1_prefetch::PrefetchConfig,
-    storage::Storage,
 };
 
 pub use sprout_protocol::derive::{BASE_FEE_VAULT, L1_FEE_VAULT};

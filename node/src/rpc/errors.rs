@@ -2,6 +2,7 @@
 
 use alloy_primitives::Bytes;
 use jsonrpsee::types::ErrorObjectOwned;
+use sprout_storage::StorageError;
 
 /// An error returned to an RPC client.
 #[derive(Debug)]
@@ -55,9 +56,18 @@ impl From<RpcError> for ErrorObjectOwned {
 impl From<crate::NodeError> for RpcError {
     fn from(err: crate::NodeError) -> Self {
         match err {
+            crate::NodeError::Storage(err) => err.into(),
+            err => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<StorageError> for RpcError {
+    fn from(err: StorageError) -> Self {
+        match err {
             // The caller asked for something this node no longer keeps: geth's -32000, as for
             // geth's own "missing trie node" of a pruned state.
-            err @ crate::NodeError::StatePruned { .. } => Self::Server(err.to_string()),
+            err @ StorageError::StatePruned { .. } => Self::Server(err.to_string()),
             err => Self::Internal(err.to_string()),
         }
     }

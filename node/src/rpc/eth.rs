@@ -20,7 +20,7 @@ use super::{
     errors::{RpcError, RpcResult},
     types::{TxContext, block_json, receipt_json, tx_json},
 };
-use crate::storage::{LatestState, StoredBody};
+use sprout_storage::{LatestState, StoredBody};
 
 /// Suggested priority fee (0.001 gwei), as OP Stack nodes suggest.
 pub const SUGGESTED_TIP: u128 = 1_000_000;

@@ -5,7 +5,7 @@ use alloy_primitives::{Address, B256, Bytes, Log, U64, U256};
 use serde_json::{Value, json};
 use sprout_protocol::{ExecutedBlock, Receipt, tx::SproutTx};
 
-use crate::storage::StoredBody;
+use sprout_storage::StoredBody;
 
 /// A log with its position in the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]

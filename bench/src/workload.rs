@@ -278,9 +278,8 @@ pub fn token_blocks(
 
 /// TestToken's creation code (`contracts/artifacts/TestToken.json`), compiled in.
 fn token_creation_code() -> Result<Vec<u8>> {
-    let artifact: serde_json::Value = serde_json::from_str(include_str!(
-        "../../../../contracts/artifacts/TestToken.json"
-    ))?;
+    let artifact: serde_json::Value =
+        serde_json::from_str(include_str!("../../contracts/artifacts/TestToken.json"))?;
     let hex = artifact["bytecode"]
         .as_str()
         .or_else(|| artifact["bytecode"]["object"].as_str())

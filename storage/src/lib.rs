@@ -1,10 +1,4 @@
-//! RocksDB storage: blocks, receipts, transaction lookup, flat latest state, trie nodes and the
-//! chain head. Every block is committed with one atomic write batch, so a process killed at any
-//! moment leaves the database at the last whole block.
-//!
-//! A block's transactions and receipts are one binary entry each, keyed by
-//! `block hash ++ index`: a lookup by transaction hash reads the lookup entry, the header and
-//! the one transaction and receipt it asks for, however large the block.
+#![doc = include_str!("../README.md")]
 
 use std::{
     path::Path,
@@ -21,8 +15,6 @@ use sprout_protocol::{
     tx::SproutTx,
 };
 
-use crate::{NodeError, Result};
-
 const CF_HEADERS: &str = "headers"; // hash -> rlp(header)
 const CF_CANONICAL: &str = "canonical"; // number(be) -> hash
 const CF_BODIES: &str = "bodies"; // hash -> BodyEntry (tx count, withdrawals)
@@ -32,22 +24,20 @@ const CF_TX_LOOKUP: &str = "tx_lookup"; // tx hash -> number(be) ++ index(be u32
 const CF_ACCOUNTS: &str = "accounts"; // address -> nonce(8) ++ balance(32) ++ code_hash(32)
 const CF_STORAGE: &str = "storage"; // address ++ slot -> value(32)
 const CF_CODE: &str = "code"; // code hash -> code
-#[path = "storage_blocks.rs"]
 mod blocks;
-#[path = "storage_check.rs"]
 mod check;
-#[path = "storage_codec.rs"]
 pub mod codec;
-#[path = "storage_derived.rs"]
 mod derived;
-#[path = "storage_prune.rs"]
+mod error;
+pub mod failpoint;
 pub mod prune;
-#[path = "storage_state.rs"]
 mod state;
-#[path = "storage_undo.rs"]
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 mod undo;
 pub use check::CheckReport;
 use codec::{BodyEntry, ReceiptEntry, TxEntry};
+pub use error::{Result, StorageError};
 pub use prune::{MIN_PRUNE_KEEP, PruneConfig, Pruner, SweepReport};
 pub use state::LatestState;
 use undo::{UndoEntry, UndoRecord};
@@ -120,7 +110,7 @@ impl StoredBody {
     pub fn transaction(&self, index: usize) -> Result<Option<SproutTx>> {
         self.transactions
             .get(index)
-            .map(|raw| SproutTx::decode_2718_exact(raw).map_err(NodeError::from))
+            .map(|raw| SproutTx::decode_2718_exact(raw).map_err(StorageError::from))
             .transpose()
     }
 }
@@ -178,7 +168,7 @@ fn account_bytes(account: &AccountState) -> [u8; 72] {
 
 fn decode_account(bytes: &[u8]) -> Result<AccountState> {
     if bytes.len() != 72 {
-        return Err(NodeError::Corrupt(format!(
+        return Err(StorageError::Corrupt(format!(
             "account record of {} bytes",
             bytes.len()
         )));
@@ -235,14 +225,14 @@ impl Storage {
             Some(raw) => {
                 let version = <[u8; 4]>::try_from(raw.as_slice())
                     .map(u32::from_be_bytes)
-                    .map_err(|_| NodeError::Corrupt("storage schema version".into()))?;
+                    .map_err(|_| StorageError::Corrupt("storage schema version".into()))?;
                 if version == UPGRADABLE_SCHEMA {
                     tracing::info!(target: "storage", path = %path.display(), from = version,
                         to = STORAGE_SCHEMA, "upgrading the storage schema in place");
                     self.db
                         .put_cf(self.cf(CF_META)?, META_SCHEMA, STORAGE_SCHEMA.to_be_bytes())?;
                 } else if version != STORAGE_SCHEMA {
-                    return Err(NodeError::Config(format!(
+                    return Err(StorageError::Config(format!(
                         "the datadir {} uses storage schema {version}, but this sprout reads schema {STORAGE_SCHEMA}; run the sprout that wrote it, or use another --datadir (a follower re-derives the chain from L1)",
                         path.display()
                     )));
@@ -252,7 +242,7 @@ impl Storage {
                 let used = self.get(CF_META, META_HEAD)?.is_some()
                     || self.get(CF_META, META_CHAIN)?.is_some();
                 if used {
-                    return Err(NodeError::Config(format!(
+                    return Err(StorageError::Config(format!(
                         "the datadir {} was written by an older sprout (storage schema 1: JSON bodies and receipts), which this one cannot read; delete it or use another --datadir, and the node resyncs (a follower re-derives the chain from L1; a devnet: `sprout up --fresh`)",
                         path.display()
                     )));
@@ -280,7 +270,7 @@ impl Storage {
     fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily> {
         self.db
             .cf_handle(name)
-            .ok_or_else(|| NodeError::Corrupt(format!("column family {name} is missing")))
+            .ok_or_else(|| StorageError::Corrupt(format!("column family {name} is missing")))
     }
 
     fn get(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -292,7 +282,7 @@ impl Storage {
         self.get(CF_META, META_CHAIN)?
             .map(|raw| {
                 serde_json::from_slice(&raw)
-                    .map_err(|e| NodeError::Corrupt(format!("stored chain config: {e}")))
+                    .map_err(|e| StorageError::Corrupt(format!("stored chain config: {e}")))
             })
             .transpose()
     }
@@ -334,12 +324,12 @@ impl Storage {
             hash.as_slice(),
         );
         let tx_count = u32::try_from(body.transactions.len())
-            .map_err(|_| NodeError::Corrupt("a block of over 2^32 transactions".into()))?;
+            .map_err(|_| StorageError::Corrupt("a block of over 2^32 transactions".into()))?;
         if receipts.len() != body.transactions.len()
             || body.senders.len() != body.transactions.len()
             || body.gas_used.len() != body.transactions.len()
         {
-            return Err(NodeError::Corrupt(format!(
+            return Err(StorageError::Corrupt(format!(
                 "block {} has {} transactions, {} senders, {} gas figures and {} receipts",
                 header.number,
                 body.transactions.len(),
@@ -461,12 +451,12 @@ impl Storage {
         if let Some(safe) = safe {
             self.write_safe(&mut batch, safe)?;
         }
-        crate::failpoint::hit("storage.commit.before_write");
+        failpoint::hit("storage.commit.before_write");
         let mut log = self.prune.writes.lock();
         self.db.write(batch)?;
         log.record(&block.trie_nodes);
         drop(log);
-        crate::failpoint::hit("storage.commit.after_write");
+        failpoint::hit("storage.commit.after_write");
         Ok(())
     }
 
@@ -494,7 +484,7 @@ impl Storage {
     pub fn reset_safe(&self, number: u64) -> Result<()> {
         let hash = self
             .canonical_hash(number)?
-            .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {number}")))?;
+            .ok_or_else(|| StorageError::Corrupt(format!("no canonical block {number}")))?;
         let mut batch = WriteBatch::default();
         self.clamp_heads(&mut batch, number, hash)?;
         self.db.write(batch)?;
@@ -539,7 +529,9 @@ impl Storage {
     /// Records the finalized head and, in the same write, drops the undo records of it and
     /// every earlier block: a finalized block is never rolled back.
     pub fn set_finalized(&self, hash: B256) -> Result<()> {
-        let header = self.header(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
+        let header = self
+            .header(&hash)?
+            .ok_or(StorageError::UnknownBlock(hash))?;
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(CF_META)?, META_FINALIZED, hash.as_slice());
         let to = header.number.saturating_add(1).to_be_bytes();
@@ -557,7 +549,7 @@ impl Storage {
         {
             let (key, _) = item?;
             let key = <[u8; 8]>::try_from(key.as_ref())
-                .map_err(|_| NodeError::Corrupt("undo record key".into()))?;
+                .map_err(|_| StorageError::Corrupt("undo record key".into()))?;
             out.push(u64::from_be_bytes(key));
         }
         Ok(out)
@@ -595,7 +587,7 @@ impl Storage {
                         break;
                     }
                     if key.len() != 52 || value.len() != 32 {
-                        return Err(NodeError::Corrupt("storage record".into()));
+                        return Err(StorageError::Corrupt("storage record".into()));
                     }
                     slots.push((U256::from_be_slice(&key[20..]), U256::from_be_slice(&value)));
                 }
@@ -663,36 +655,36 @@ impl Storage {
     /// blocks), and `target` becomes the head. Returns the bodies of the removed blocks, oldest
     /// first. Trie nodes are kept by hash, so the target's state root is readable, unless
     /// `--prune` dropped it: a target older than [`Storage::state_kept_from`] is refused with
-    /// [`NodeError::UnwindPruned`].
+    /// [`StorageError::UnwindPruned`].
     pub fn unwind_to(&self, target: u64) -> Result<Vec<StoredBody>> {
         // Held to the write, so a sweep cannot raise the oldest kept block in between.
         let _log = self.prune.writes.lock();
         let head_hash = self
             .head_hash()?
-            .ok_or_else(|| NodeError::Corrupt("no head".into()))?;
+            .ok_or_else(|| StorageError::Corrupt("no head".into()))?;
         let head = self
             .header(&head_hash)?
-            .ok_or(NodeError::UnknownBlock(head_hash))?;
+            .ok_or(StorageError::UnknownBlock(head_hash))?;
         if target >= head.number {
             return Ok(Vec::new());
         }
         self.check_unwind_target(target)?;
         let target_hash = self
             .canonical_hash(target)?
-            .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {target}")))?;
+            .ok_or_else(|| StorageError::Corrupt(format!("no canonical block {target}")))?;
         let mut batch = WriteBatch::default();
         let mut bodies = Vec::with_capacity((head.number - target) as usize);
         for number in (target + 1..=head.number).rev() {
             let hash = self
                 .canonical_hash(number)?
-                .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {number}")))?;
+                .ok_or_else(|| StorageError::Corrupt(format!("no canonical block {number}")))?;
             let raw = self.get(CF_UNDO, &number.to_be_bytes())?.ok_or_else(|| {
-                NodeError::Corrupt(format!(
+                StorageError::Corrupt(format!(
                     "block {number} has no undo record (finalized blocks have none), so the chain cannot be rolled back past it"
                 ))
             })?;
             if raw.len() < 32 || raw[..32] != hash[..] {
-                return Err(NodeError::Corrupt(format!(
+                return Err(StorageError::Corrupt(format!(
                     "the undo record of block {number} is not for its canonical block {hash}"
                 )));
             }
@@ -701,7 +693,7 @@ impl Storage {
             self.apply_undo(&mut batch, &UndoRecord::decode(&raw[32..])?)?;
             batch.delete_cf(self.cf(CF_UNDO)?, number.to_be_bytes());
             batch.delete_cf(self.cf(CF_CANONICAL)?, number.to_be_bytes());
-            let body = self.body(&hash)?.ok_or(NodeError::UnknownBlock(hash))?;
+            let body = self.body(&hash)?.ok_or(StorageError::UnknownBlock(hash))?;
             for raw in &body.transactions {
                 batch.delete_cf(
                     self.cf(CF_TX_LOOKUP)?,
@@ -727,7 +719,7 @@ impl Storage {
     /// A header by hash.
     pub fn header(&self, hash: &B256) -> Result<Option<Header>> {
         self.get(CF_HEADERS, hash.as_slice())?
-            .map(|raw| Header::decode(&mut raw.as_slice()).map_err(NodeError::from))
+            .map(|raw| Header::decode(&mut raw.as_slice()).map_err(StorageError::from))
             .transpose()
     }
 
@@ -752,7 +744,7 @@ impl Storage {
             return Ok(None);
         };
         if raw.len() != 12 {
-            return Err(NodeError::Corrupt("tx lookup record".into()));
+            return Err(StorageError::Corrupt("tx lookup record".into()));
         }
         let mut number = [0u8; 8];
         number.copy_from_slice(&raw[..8]);
@@ -766,5 +758,4 @@ impl Storage {
 }
 
 #[cfg(test)]
-#[path = "storage_tests.rs"]
 mod tests;

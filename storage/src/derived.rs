@@ -8,7 +8,7 @@
 use alloy_primitives::{Address, B256};
 use sprout_protocol::{derive::ResumePoint, rollup::GenesisSystemConfig};
 
-use crate::{NodeError, Result};
+use crate::{Result, StorageError};
 
 const LEGACY_LEN: usize = 40;
 const LEN: usize = 84;
@@ -41,7 +41,7 @@ impl DerivationRecord {
 
     pub(crate) fn decode(raw: &[u8]) -> Result<Self> {
         if raw.len() != LEN && raw.len() != LEGACY_LEN {
-            return Err(NodeError::Corrupt(format!(
+            return Err(StorageError::Corrupt(format!(
                 "derivation record of {} bytes",
                 raw.len()
             )));

@@ -5,14 +5,11 @@
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
-use sprout_node::{
-    Storage,
-    storage::{
-        LatestState,
-        codec::{ReceiptEntry, TxEntry},
-    },
-};
 use sprout_protocol::{ChainConfig, Receipt};
+use sprout_storage::{
+    LatestState, Storage,
+    codec::{ReceiptEntry, TxEntry},
+};
 
 use crate::workload::{Senders, eth_blocks};
 

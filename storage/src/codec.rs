@@ -1,13 +1,13 @@
 //! Binary encodings of the per-block records: the body entry, one entry per transaction and one
 //! per receipt. Every decoder treats its input as untrusted (disk can be damaged): a bad entry is
-//! [`NodeError::Corrupt`], never a panic.
+//! [`StorageError::Corrupt`], never a panic.
 
 use alloy_eips::eip4895::Withdrawal;
 use alloy_primitives::{Address, Bytes, Log, U256};
 use alloy_rlp::{Decodable, Encodable};
 use sprout_protocol::{Receipt, receipt::L1FeeCharged};
 
-use crate::{NodeError, Result};
+use crate::{Result, StorageError};
 
 /// Reads fixed-size fields off the front of an untrusted entry.
 struct Reader<'a> {
@@ -22,7 +22,7 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if self.raw.len() < n {
-            return Err(NodeError::Corrupt(format!("truncated {}", self.what)));
+            return Err(StorageError::Corrupt(format!("truncated {}", self.what)));
         }
         let (head, rest) = self.raw.split_at(n);
         self.raw = rest;
@@ -59,9 +59,10 @@ impl<'a> Reader<'a> {
     fn rlp_rest<T: Decodable>(self) -> Result<T> {
         let what = self.what;
         let mut rest = self.raw;
-        let value = T::decode(&mut rest).map_err(|e| NodeError::Corrupt(format!("{what}: {e}")))?;
+        let value =
+            T::decode(&mut rest).map_err(|e| StorageError::Corrupt(format!("{what}: {e}")))?;
         if !rest.is_empty() {
-            return Err(NodeError::Corrupt(format!("trailing bytes in {what}")));
+            return Err(StorageError::Corrupt(format!("trailing bytes in {what}")));
         }
         Ok(value)
     }
@@ -100,9 +101,9 @@ impl BodyEntry {
         let tx_count = r.u32()?;
         let withdrawals = match r.u8()? {
             0 if r.raw.is_empty() => None,
-            0 => return Err(NodeError::Corrupt("trailing bytes in body entry".into())),
+            0 => return Err(StorageError::Corrupt("trailing bytes in body entry".into())),
             1 => Some(r.rlp_rest::<Vec<Withdrawal>>()?),
-            flag => return Err(NodeError::Corrupt(format!("body entry flag {flag}"))),
+            flag => return Err(StorageError::Corrupt(format!("body entry flag {flag}"))),
         };
         Ok(Self {
             tx_count,
@@ -141,7 +142,7 @@ impl TxEntry {
         let gas_used = r.u64()?;
         let tx = r.rest();
         if tx.is_empty() {
-            return Err(NodeError::Corrupt(
+            return Err(StorageError::Corrupt(
                 "transaction entry without a transaction".into(),
             ));
         }
@@ -206,7 +207,9 @@ impl ReceiptEntry {
         let tx_type = r.u8()?;
         let flags = r.u8()?;
         if flags > 7 {
-            return Err(NodeError::Corrupt(format!("receipt entry flags {flags}")));
+            return Err(StorageError::Corrupt(format!(
+                "receipt entry flags {flags}"
+            )));
         }
         let cumulative_gas_used = r.u64()?;
         let first_log_index = r.u64()?;

@@ -163,7 +163,7 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
     let mut l2 = RpcConn::new(l2_url);
 
     // The load: transfers from the ten dev accounts, spread over each second.
-    let keys = sprout_node::dev::dev_signers(10)?;
+    let keys = sprout_devnet::dev_signers(10)?;
     let mut nonces = vec![0u64; keys.len()];
     let start = Instant::now();
     let mut sent = 0usize;

@@ -33,7 +33,7 @@ impl Storage {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-utils"))]
 impl Storage {
     /// Every flat-state record (accounts, then storage), raw, in key order.
     pub(crate) fn flat_dump(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {

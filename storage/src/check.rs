@@ -15,7 +15,7 @@ use super::{
     CF_ACCOUNTS, CF_CANONICAL, CF_CODE, CF_STORAGE, CF_TRIE, CF_UNDO, Storage, decode_account,
     undo::UndoRecord,
 };
-use crate::{NodeError, Result};
+use crate::{Result, StorageError};
 
 /// What [`Storage::check`] found.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -231,7 +231,7 @@ impl Storage {
                     break;
                 }
                 if key.len() != 52 || value.len() != 32 {
-                    return Err(NodeError::Corrupt(format!(
+                    return Err(StorageError::Corrupt(format!(
                         "a storage record of {address} with a {}-byte key and a {}-byte value",
                         key.len(),
                         value.len()
@@ -286,7 +286,7 @@ impl Storage {
             let (key, value) = item?;
             let number = <[u8; 8]>::try_from(key.as_ref())
                 .map(u64::from_be_bytes)
-                .map_err(|_| NodeError::Corrupt("undo record key".into()))?;
+                .map_err(|_| StorageError::Corrupt("undo record key".into()))?;
             report.undo_records += 1;
             if number < from || number > head {
                 report.problems.push(format!(

@@ -16,11 +16,11 @@ use revm::{
     primitives::hardfork::SpecId,
     state::AccountInfo,
 };
-use sprout_node::{Storage, storage::LatestState};
 use sprout_protocol::{
     AccountState, BlockEnvInputs, ChainConfig, ExecutedBlock, Executor, RecoveredTx, StateChanges,
     StateReader, executor::ApplyError, trie::MemoryNodes,
 };
+use sprout_storage::{LatestState, Storage};
 
 use crate::workload::{CHAIN_ID, GAS_LIMIT, SignedTx};
 

@@ -6,11 +6,8 @@
 use std::{path::Path, sync::Arc};
 
 use anyhow::Result;
-use sprout_node::{
-    Storage,
-    storage::{LatestState, PruneConfig, Pruner},
-};
 use sprout_protocol::ChainConfig;
+use sprout_storage::{LatestState, PruneConfig, Pruner, Storage};
 
 use crate::workload::{Senders, eth_blocks};
 

@@ -4,7 +4,7 @@ use alloy_primitives::{Address, U256};
 use sprout_protocol::AccountState;
 
 use super::{account_bytes, decode_account};
-use crate::{NodeError, Result};
+use crate::{Result, StorageError};
 
 /// The flat-state values one block overwrote for one account: what rolling the block back
 /// restores.
@@ -51,7 +51,7 @@ impl UndoRecord {
     pub(super) fn decode(mut raw: &[u8]) -> Result<Self> {
         fn take<'a>(raw: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
             if raw.len() < n {
-                return Err(NodeError::Corrupt("truncated undo record".into()));
+                return Err(StorageError::Corrupt("truncated undo record".into()));
             }
             let (head, rest) = raw.split_at(n);
             *raw = rest;
@@ -68,7 +68,7 @@ impl UndoRecord {
             let address = Address::from_slice(take(&mut raw, 20)?);
             let flags = take(&mut raw, 1)?[0];
             if flags > 3 {
-                return Err(NodeError::Corrupt(format!("undo record flags {flags}")));
+                return Err(StorageError::Corrupt(format!("undo record flags {flags}")));
             }
             let account = if flags & 1 == 1 {
                 Some(decode_account(take(&mut raw, 72)?)?)
@@ -90,7 +90,9 @@ impl UndoRecord {
             });
         }
         if !raw.is_empty() {
-            return Err(NodeError::Corrupt("trailing bytes in undo record".into()));
+            return Err(StorageError::Corrupt(
+                "trailing bytes in undo record".into(),
+            ));
         }
         Ok(Self { entries })
     }

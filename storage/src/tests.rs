@@ -1,10 +1,9 @@
 //! Storage layout: per-entry reads in large blocks, refusing other schemas, corrupt entries as
-//! errors, undo records pruned at finalization.
+//! errors, a schema 2 datadir upgraded in place.
 
 use alloy_primitives::{LogData, keccak256};
 
 use super::*;
-use crate::chain::Chain;
 
 /// A block `number` of `n` transfer-shaped entries, one log each, written the way
 /// `commit_block` writes blocks. Storage never decodes the transaction bytes it stores, so
@@ -102,11 +101,11 @@ fn a_corrupt_receipt_entry_is_an_error_not_a_panic() {
         .expect("put");
     assert!(matches!(
         storage.included_tx(&tx_hashes[1]),
-        Err(NodeError::Corrupt(_))
+        Err(StorageError::Corrupt(_))
     ));
     assert!(matches!(
         storage.receipts(&block_hash),
-        Err(NodeError::Corrupt(_))
+        Err(StorageError::Corrupt(_))
     ));
     // A missing entry in the middle of a block is corrupt too.
     storage
@@ -118,9 +117,33 @@ fn a_corrupt_receipt_entry_is_an_error_not_a_panic() {
         .expect("delete");
     assert!(matches!(
         storage.body(&block_hash),
-        Err(NodeError::Corrupt(_))
+        Err(StorageError::Corrupt(_))
     ));
     assert!(storage.included_tx(&tx_hashes[0]).expect("read").is_some());
+}
+
+/// A chain with no accounts but the system contracts, enough for a genesis block.
+fn test_config() -> ChainConfig {
+    ChainConfig {
+        chain_id: 901,
+        hardfork: sprout_protocol::Hardfork::Prague,
+        prague_time: None,
+        block_time: 1,
+        gas_limit: 30_000_000,
+        base_fee: sprout_protocol::chain::BaseFeeConfig {
+            max_change_denominator: 250,
+            elasticity_multiplier: 6,
+            initial_base_fee: 1_000_000_000,
+        },
+        fee_recipient: Address::ZERO,
+        genesis: sprout_protocol::chain::GenesisConfig {
+            timestamp: 0,
+            extra_data: Default::default(),
+            alloc: sprout_protocol::chain::system_contracts()
+                .into_iter()
+                .collect(),
+        },
+    }
 }
 
 /// A datadir as the JSON-format sprout (storage schema 1) left it: its column families, a
@@ -144,7 +167,7 @@ fn write_schema_1_datadir(path: &Path) -> B256 {
         "derived",
     ];
     let db = DB::open_cf(&opts, path, old_cfs).expect("old db");
-    let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
+    let config = test_config();
     let header = config.genesis().expect("genesis").header;
     let hash = header.hash_slow();
     let cf = |name| db.cf_handle(name).expect("cf");
@@ -176,7 +199,7 @@ fn a_datadir_in_the_json_format_is_refused_with_what_to_do() {
     write_schema_1_datadir(dir.path());
     let err = Storage::open(dir.path()).expect_err("an old datadir must be refused");
     let msg = err.to_string();
-    assert!(matches!(err, NodeError::Config(_)), "{msg}");
+    assert!(matches!(err, StorageError::Config(_)), "{msg}");
     assert!(msg.contains("older sprout"), "{msg}");
     assert!(msg.contains("schema 1"), "{msg}");
     assert!(msg.contains("--datadir"), "{msg}");
@@ -204,113 +227,6 @@ fn a_datadir_of_another_schema_is_refused_and_a_new_one_is_stamped() {
         msg.contains(&format!("schema {}", STORAGE_SCHEMA + 1)),
         "{msg}"
     );
-}
-
-#[test]
-fn undo_records_disappear_once_their_block_is_finalized() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
-    let chain = Chain::open(Storage::open(dir.path()).expect("db"), config).expect("chain");
-    for _ in 0..5 {
-        chain.produce_block().expect("block");
-    }
-    let storage = chain.storage();
-    assert_eq!(storage.undo_numbers().expect("undo"), vec![1, 2, 3, 4, 5]);
-
-    let finalized = storage.canonical_hash(3).expect("read").expect("block 3");
-    storage.set_finalized(finalized).expect("finalize");
-    assert_eq!(storage.undo_numbers().expect("undo"), vec![4, 5]);
-    assert_eq!(storage.finalized_hash().expect("read"), Some(finalized));
-
-    // Blocks after the finalized one still roll back; the finalized one cannot.
-    let err = storage.unwind_to(2).expect_err("finalized blocks stay");
-    assert!(err.to_string().contains("no undo record"), "{err}");
-    assert_eq!(chain.unwind_to(3).expect("unwind"), 2);
-    assert_eq!(storage.undo_numbers().expect("undo"), Vec::<u64>::new());
-    chain.produce_block().expect("block 4 again");
-    assert_eq!(storage.undo_numbers().expect("undo"), vec![4]);
-}
-
-#[test]
-fn the_consistency_check_passes_a_whole_database_and_names_each_kind_of_damage() {
-    use crate::chain::tests::{sign, store_contract, word};
-    use alloy_primitives::TxKind;
-    let dir = tempfile::tempdir().expect("tmp");
-    let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
-    let chain = Chain::open(Storage::open(dir.path()).expect("db"), config).expect("chain");
-    let alice = &crate::dev::dev_signers(1).expect("keys")[0];
-    let contract = alice.address().create(0);
-    chain
-        .submit_raw(&sign(alice, 0, TxKind::Create, 0, &store_contract()))
-        .expect("deploy");
-    chain.produce_block().expect("block 1");
-    chain
-        .submit_raw(&sign(alice, 1, TxKind::Call(contract), 0, &word(42)))
-        .expect("store");
-    let transfer = sign(alice, 2, TxKind::Call(Address::repeat_byte(9)), 5, &[]);
-    chain.submit_raw(&transfer).expect("transfer");
-    chain.produce_block().expect("block 2");
-    chain.produce_block().expect("block 3");
-    let storage = chain.storage();
-    let report = storage.check().expect("check");
-    assert!(report.is_consistent(), "{:?}", report.problems);
-    assert_eq!(
-        (report.head, report.blocks, report.transactions),
-        (Some(3), 4, 3)
-    );
-    assert_eq!(report.undo_records, 3);
-    assert!(report.storage_slots >= 2, "{report:?}");
-
-    let damaged = |what: &str| {
-        let report = storage.check().expect("check");
-        assert!(
-            report.problems.iter().any(|p| p.contains(what)),
-            "expected a problem naming {what:?}: {:?}",
-            report.problems
-        );
-    };
-    // A flat storage slot that disagrees with the trie.
-    let slot = storage_key(&contract, &U256::ZERO);
-    let cf = storage.cf(CF_STORAGE).expect("cf");
-    let old = storage.db.get_cf(cf, slot).expect("read").expect("slot 0");
-    storage.db.put_cf(cf, slot, word(7)).expect("write");
-    damaged("the flat state's root");
-    storage.db.put_cf(cf, slot, old).expect("write");
-    // A lookup entry gone.
-    let cf = storage.cf(CF_TX_LOOKUP).expect("cf");
-    let lookup = keccak256(&transfer);
-    let old = storage
-        .db
-        .get_cf(cf, lookup)
-        .expect("read")
-        .expect("lookup");
-    storage.db.delete_cf(cf, lookup).expect("delete");
-    damaged("is looked up at None");
-    storage.db.put_cf(cf, lookup, old).expect("write");
-    // An undo record gone: block 2 could no longer be rolled back.
-    let cf = storage.cf(CF_UNDO).expect("cf");
-    let old = storage
-        .db
-        .get_cf(cf, 2u64.to_be_bytes())
-        .expect("read")
-        .expect("undo");
-    storage
-        .db
-        .delete_cf(cf, 2u64.to_be_bytes())
-        .expect("delete");
-    damaged("no undo records for blocks 2..3");
-    storage
-        .db
-        .put_cf(cf, 2u64.to_be_bytes(), old)
-        .expect("write");
-    // A receipt entry gone.
-    let hash = storage.canonical_hash(2).expect("read").expect("block 2");
-    let cf = storage.cf(CF_RECEIPTS).expect("cf");
-    storage
-        .db
-        .delete_cf(cf, entry_key(&hash, 1))
-        .expect("delete");
-    damaged("transaction or receipt 1 of 2 is missing");
 }
 
 #[test]

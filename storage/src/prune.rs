@@ -40,7 +40,7 @@ use sprout_protocol::{
 use tracing::{info, warn};
 
 use super::{CF_CANONICAL, CF_HEADERS, CF_META, CF_TRIE, CF_UNDO, META_FINALIZED, Storage};
-use crate::{NodeError, Result};
+use crate::{Result, StorageError};
 
 /// The oldest block whose state (trie) is kept, big-endian u64. Absent: every block's.
 pub(super) const META_STATE_KEPT_FROM: &[u8] = b"state_kept_from";
@@ -120,7 +120,7 @@ pub struct SweepReport {
 fn be_u64(raw: &[u8], what: &str) -> Result<u64> {
     <[u8; 8]>::try_from(raw)
         .map(u64::from_be_bytes)
-        .map_err(|_| NodeError::Corrupt(format!("{what} record of {} bytes", raw.len())))
+        .map_err(|_| StorageError::Corrupt(format!("{what} record of {} bytes", raw.len())))
 }
 
 /// Trie nodes read from a snapshot.
@@ -156,14 +156,14 @@ impl Storage {
     pub fn with_pruning(mut self, config: PruneConfig) -> Result<Self> {
         let keep = config.keep;
         if keep < MIN_PRUNE_KEEP {
-            return Err(NodeError::Config(format!(
+            return Err(StorageError::Config(format!(
                 "--prune {keep} keeps too little: at least the head and its parent must stay readable; use --prune {MIN_PRUNE_KEEP} or more (omit --prune for an archive node)"
             )));
         }
         self.db
             .put_cf(self.cf(CF_META)?, META_PRUNE, keep.to_be_bytes())?;
         if config.interval == 0 {
-            return Err(NodeError::Config(
+            return Err(StorageError::Config(
                 "--prune.interval 0: sweeps run every 1 block or more".into(),
             ));
         }
@@ -186,11 +186,11 @@ impl Storage {
         self.prune.kept_from.load(Ordering::SeqCst)
     }
 
-    /// Whether the state of block `number` is still kept; [`NodeError::StatePruned`] if not.
+    /// Whether the state of block `number` is still kept; [`StorageError::StatePruned`] if not.
     pub fn check_state_kept(&self, number: u64) -> Result<()> {
         let kept_from = self.state_kept_from();
         if number < kept_from {
-            return Err(NodeError::StatePruned {
+            return Err(StorageError::StatePruned {
                 number,
                 kept_from,
                 keep: self.prune_keep(),
@@ -203,7 +203,7 @@ impl Storage {
     pub(super) fn check_unwind_target(&self, target: u64) -> Result<()> {
         let kept_from = self.state_kept_from();
         if target < kept_from {
-            return Err(NodeError::UnwindPruned { target, kept_from });
+            return Err(StorageError::UnwindPruned { target, kept_from });
         }
         Ok(())
     }
@@ -252,7 +252,7 @@ impl Storage {
             Some(raw) => self
                 .header(
                     &B256::try_from(raw.as_slice())
-                        .map_err(|_| NodeError::Corrupt("finalized head record".into()))?,
+                        .map_err(|_| StorageError::Corrupt("finalized head record".into()))?,
                 )?
                 .map_or(0, |header| header.number),
             None => 0,
@@ -266,7 +266,7 @@ impl Storage {
     /// valid database.
     pub fn sweep_trie(&self, retain_unfinalized: bool) -> Result<SweepReport> {
         let keep = self.prune_keep().ok_or_else(|| {
-            NodeError::Config("this node does not prune: start it with --prune N".into())
+            StorageError::Config("this node does not prune: start it with --prune N".into())
         })?;
         let _one = self.prune.sweeping.lock();
         let result = self.sweep_locked(keep, retain_unfinalized);
@@ -283,10 +283,10 @@ impl Storage {
             let mut log = self.prune.writes.lock();
             let head_hash = self
                 .head_hash()?
-                .ok_or_else(|| NodeError::Corrupt("no head".into()))?;
+                .ok_or_else(|| StorageError::Corrupt("no head".into()))?;
             let head = self
                 .header(&head_hash)?
-                .ok_or(NodeError::UnknownBlock(head_hash))?
+                .ok_or(StorageError::UnknownBlock(head_hash))?
                 .number;
             let from = self
                 .retained_from(keep, head, retain_unfinalized)?
@@ -315,14 +315,14 @@ impl Storage {
         for number in from..=head {
             let hash = snapshot
                 .get_cf(canonical, number.to_be_bytes())?
-                .ok_or_else(|| NodeError::Corrupt(format!("no canonical block {number}")))?;
+                .ok_or_else(|| StorageError::Corrupt(format!("no canonical block {number}")))?;
             let raw = snapshot
                 .get_cf(headers, &hash)?
-                .ok_or_else(|| NodeError::Corrupt(format!("no header of block {number}")))?;
+                .ok_or_else(|| StorageError::Corrupt(format!("no header of block {number}")))?;
             let header = Header::decode(&mut raw.as_slice())?;
             walk_state(header.state_root, &nodes, &mut |hash| marked.insert(hash)).map_err(
                 |err| {
-                    NodeError::Corrupt(format!(
+                    StorageError::Corrupt(format!(
                         "the state of kept block {number} is not whole ({err}); nothing was pruned"
                     ))
                 },
@@ -334,7 +334,7 @@ impl Storage {
         for item in snapshot.iterator_cf(trie, rocksdb::IteratorMode::Start) {
             let (key, _) = item?;
             let hash = B256::try_from(key.as_ref())
-                .map_err(|_| NodeError::Corrupt(format!("trie key of {} bytes", key.len())))?;
+                .map_err(|_| StorageError::Corrupt(format!("trie key of {} bytes", key.len())))?;
             if !marked.contains(&hash) {
                 doomed.push(hash);
             }
@@ -426,7 +426,3 @@ impl Pruner {
         }
     }
 }
-
-#[cfg(test)]
-#[path = "storage_prune_tests.rs"]
-mod tests;

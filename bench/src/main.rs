@@ -1,26 +1,14 @@
-//! `sprout-bench` (`make bench`): executor throughput three ways, receipt lookup against block
-//! size, then end-to-end JSON-RPC load against a Sprout node and anvil in the same run.
-//! Figures, not pass/fail.
+#![doc = include_str!("../README.md")]
 
-#[path = "sprout_bench/batches.rs"]
 mod batches;
-#[path = "sprout_bench/derive.rs"]
 mod derive;
-#[path = "sprout_bench/e2e.rs"]
 mod e2e;
-#[path = "sprout_bench/executor.rs"]
 mod executor;
-#[path = "sprout_bench/http.rs"]
 mod http;
-#[path = "sprout_bench/prune.rs"]
 mod prune;
-#[path = "sprout_bench/report.rs"]
 mod report;
-#[path = "sprout_bench/storage.rs"]
 mod storage;
-#[path = "sprout_bench/withdraw.rs"]
 mod withdraw;
-#[path = "sprout_bench/workload.rs"]
 mod workload;
 
 use std::{

@@ -7,13 +7,14 @@ use alloy_primitives::{Address, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use sprout_protocol::{StateReader, state_root::TrieState};
 
-use super::*;
+use sprout_storage::*;
+
 use crate::{
+    NodeError,
     chain::{
         Chain,
         tests::{sign, store_contract},
     },
-    storage::LatestState,
 };
 
 fn open_chain(dir: &std::path::Path, prune: Option<PruneConfig>) -> Arc<Chain> {
@@ -174,7 +175,7 @@ fn a_10000_block_run_under_load_keeps_the_trie_bounded_with_prune_128() {
     // Rolling back into the window works and the chain goes on; below it is refused.
     assert!(matches!(
         chain.unwind_to(kept_from - 1),
-        Err(NodeError::UnwindPruned { target, .. }) if target == kept_from - 1
+        Err(NodeError::Storage(StorageError::UnwindPruned { target, .. })) if target == kept_from - 1
     ));
     assert_eq!(chain.unwind_to(head - 10).expect("unwind"), 10);
     let block = chain.produce_block().expect("rebuilt block");
@@ -342,10 +343,10 @@ fn a_pruned_datadir_reopened_without_prune_still_refuses_what_it_dropped() {
     storage.check_state_kept(33).expect("kept");
     assert!(matches!(
         chain.unwind_to(20),
-        Err(NodeError::UnwindPruned {
+        Err(NodeError::Storage(StorageError::UnwindPruned {
             target: 20,
             kept_from: 33
-        })
+        }))
     ));
     while load.nonce < 60 {
         load.block(&chain);

@@ -11,7 +11,7 @@ use super::{
     codec::{BodyEntry, ReceiptEntry, TxEntry},
     entry_key,
 };
-use crate::{NodeError, Result};
+use crate::{Result, StorageError};
 
 impl Storage {
     fn body_entry(&self, hash: &B256) -> Result<Option<BodyEntry>> {
@@ -44,7 +44,7 @@ impl Storage {
                 break;
             }
             if key.as_ref() != entry_key(hash, out.len() as u32) {
-                return Err(NodeError::Corrupt(format!(
+                return Err(StorageError::Corrupt(format!(
                     "block {hash}: {cf} entry {} is missing",
                     out.len()
                 )));
@@ -53,7 +53,7 @@ impl Storage {
             self.entries_decoded.fetch_add(1, Ordering::Relaxed);
         }
         if out.len() != count as usize {
-            return Err(NodeError::Corrupt(format!(
+            return Err(StorageError::Corrupt(format!(
                 "block {hash} has {} {cf} entries for {count} transactions",
                 out.len()
             )));
@@ -122,9 +122,9 @@ impl Storage {
         };
         let header = self
             .header(&block_hash)?
-            .ok_or(NodeError::UnknownBlock(block_hash))?;
+            .ok_or(StorageError::UnknownBlock(block_hash))?;
         let missing = || {
-            NodeError::Corrupt(format!(
+            StorageError::Corrupt(format!(
                 "transaction {tx_hash} is indexed at {}:{} but its entries are missing",
                 location.number, location.index
             ))
