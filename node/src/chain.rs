@@ -16,26 +16,18 @@ use sprout_protocol::{
     executor::ApplyError,
     l1_info::L1BlockInfo,
 };
-use sprout_sequencer::pool::{AccountReader, EIP7702_TX_TYPE, PoolConfig, TxPool};
+use sprout_sequencer::{
+    PoolTx,
+    pool::{AccountReader, EIP7702_TX_TYPE, PoolConfig, TxPool},
+};
 use tokio::sync::broadcast;
 use tracing::{debug, info, warn};
 
-use crate::{NodeError, Result, pool_tx::PoolTx, rollup::RollupMode};
-use sprout_storage::{DerivationRecord, LatestState, Pruner, SafeUpdate, Storage};
+use crate::{NodeError, Result, rollup::RollupMode};
+use sprout_storage::{DerivationRecord, LatestState, NewBlock, Pruner, SafeUpdate, Storage};
 
 /// Largest transaction the pool accepts (geth's 128 KiB).
 pub const MAX_TX_SIZE: usize = 128 * 1024;
-
-/// A block just committed, as published to subscribers.
-#[derive(Debug, Clone)]
-pub struct NewBlock {
-    /// Its header.
-    pub header: Header,
-    /// Its hash.
-    pub hash: B256,
-    /// Logs of the block, with their transaction hashes and indices, in order.
-    pub logs: Vec<crate::rpc::types::IndexedLog>,
-}
 
 /// Reads account nonces and balances from the latest flat state, for the pool.
 struct PoolState<'a>(&'a Storage);
@@ -375,7 +367,14 @@ impl Chain {
         let new_block = Arc::new(NewBlock {
             header: executed.block.header.clone(),
             hash: executed.hash,
-            logs: crate::rpc::types::block_logs(executed),
+            tx_hashes: executed
+                .block
+                .body
+                .transactions
+                .iter()
+                .map(|tx| tx.hash())
+                .collect(),
+            receipts: executed.receipts.clone(),
         });
         *self.head.write() = (executed.block.header.clone(), executed.hash);
         if self.rollup.is_some()

@@ -12,7 +12,7 @@ use sprout_protocol::rollup::RollupConfig;
 
 use crate::{
     Chain, NodeError, Result, Storage, dev, l1::L1Client, l1_prefetch::PrefetchConfig,
-    rollup::RollupMode, rpc,
+    rollup::RollupMode,
 };
 
 /// Sprout: an optimistic rollup that agents launch by themselves.
@@ -344,12 +344,12 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
         }
         _ => Chain::open(storage, config.clone())?,
     };
-    let rpc_config = rpc::RpcConfig {
+    let rpc_config = sprout_rpc::RpcConfig {
         addr: SocketAddr::new(args.http_addr, args.http_port),
         max_logs_range: args.max_logs_range,
         ..Default::default()
     };
-    let (addr, handle) = rpc::start(chain.clone(), rpc_config).await?;
+    let (addr, handle) = sprout_rpc::start(chain.clone(), rpc_config).await?;
     print_summary(&args, &chain, addr, &datadir)?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let sequencing = chain.rollup().is_none_or(|r| r.sequencing);

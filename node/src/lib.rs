@@ -13,11 +13,10 @@ pub mod error;
 pub mod l1;
 pub mod l1_prefetch;
 pub mod metrics;
-pub mod pool_tx;
 pub mod proposer_cli;
 pub mod role_args;
 pub mod rollup;
-pub mod rpc;
+pub mod rpc_backend;
 pub mod vm_cli;
 
 pub use chain::Chain;

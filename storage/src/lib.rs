@@ -80,6 +80,19 @@ pub const STORAGE_SCHEMA: u32 = 3;
 /// The schema 3 upgrades in place: its records read as records without a resume point.
 const UPGRADABLE_SCHEMA: u32 = 2;
 
+/// A block just made the head, as the chain tells its readers (RPC subscriptions and filters).
+#[derive(Clone, Debug)]
+pub struct NewBlock {
+    /// Its header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// Its transactions' hashes, in order.
+    pub tx_hashes: Vec<B256>,
+    /// Its receipts, in order.
+    pub receipts: Vec<Receipt>,
+}
+
 /// A block derived from L1 data, to be recorded as the safe head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SafeUpdate {

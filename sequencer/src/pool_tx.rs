@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::pool::PoolTransaction;
 use alloy_primitives::{Address, B256, U256};
 use revm::primitives::hardfork::SpecId;
 use sprout_protocol::RecoveredTx;
-use sprout_sequencer::pool::PoolTransaction;
 
 /// A decoded, recovered transaction with the values the pool orders and checks by.
 #[derive(Clone, Debug)]

@@ -340,7 +340,13 @@ async fn subscribe(
                     _ = sink.closed() => break,
                     block = rx.recv() => match block {
                         Ok(block) => {
-                            for log in block.logs.iter().filter(|l| log_matches(&filter, &l.log)) {
+                            let logs = indexed_logs(
+                                &block.header,
+                                block.hash,
+                                block.tx_hashes.iter().copied(),
+                                &block.receipts,
+                            );
+                            for log in logs.iter().filter(|l| log_matches(&filter, &l.log)) {
                                 sink.send(to_message(&log.to_json())?).await?;
                             }
                         }

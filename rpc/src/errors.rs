@@ -53,15 +53,6 @@ impl From<RpcError> for ErrorObjectOwned {
     }
 }
 
-impl From<crate::NodeError> for RpcError {
-    fn from(err: crate::NodeError) -> Self {
-        match err {
-            crate::NodeError::Storage(err) => err.into(),
-            err => Self::Internal(err.to_string()),
-        }
-    }
-}
-
 impl From<StorageError> for RpcError {
     fn from(err: StorageError) -> Self {
         match err {

@@ -3,7 +3,7 @@
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U64, U256};
 use serde_json::{Value, json};
-use sprout_protocol::{ExecutedBlock, Receipt, tx::SproutTx};
+use sprout_protocol::{Receipt, tx::SproutTx};
 
 use sprout_storage::StoredBody;
 
@@ -68,16 +68,6 @@ pub fn indexed_logs(
         }
     }
     out
-}
-
-/// Logs of a block just executed.
-pub fn block_logs(block: &ExecutedBlock) -> Vec<IndexedLog> {
-    indexed_logs(
-        &block.block.header,
-        block.hash,
-        block.block.body.transactions.iter().map(SproutTx::hash),
-        &block.receipts,
-    )
 }
 
 /// Where a transaction sits, for its JSON form.

@@ -8,6 +8,7 @@ use jsonrpsee::{RpcModule, core::RegisterMethodError, types::Params};
 use serde_json::{Value, json};
 use sprout_protocol::{
     StateReader,
+    l1_info::L1BlockRef,
     output::{MESSAGE_PASSER, OUTPUT_VERSION_V0, output_root_v0},
     state_root::TrieState,
     trie::Trie,
@@ -81,8 +82,8 @@ impl RpcContext {
                     BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => {
                         return Ok(self.chain.head());
                     }
-                    BlockNumberOrTag::Safe => return Ok(self.chain.safe_head()?),
-                    BlockNumberOrTag::Finalized => return Ok(self.chain.finalized_head()?),
+                    BlockNumberOrTag::Safe => return self.chain.safe_head(),
+                    BlockNumberOrTag::Finalized => return self.chain.finalized_head(),
                     BlockNumberOrTag::Earliest => 0,
                     BlockNumberOrTag::Number(n) => n,
                 };
@@ -427,11 +428,7 @@ impl RpcContext {
     }
 
     fn l2_ref(&self, header: &Header, hash: B256) -> RpcResult<Value> {
-        let rollup = self
-            .chain
-            .rollup()
-            .ok_or_else(|| RpcError::Server("not a rollup".into()))?;
-        let (number, l1_hash, seq) = rollup.l1_origin(self.chain.storage(), header, hash)?;
+        let (number, l1_hash, seq) = self.chain.l1_origin(header, hash)?;
         Ok(json!({
             "hash": hash,
             "number": header.number,
@@ -468,7 +465,7 @@ impl RpcContext {
         let Some((header, _, body)) = self.body_of(id)? else {
             return Ok(None);
         };
-        Ok(Some(crate::rpc::types::block_rlp(&header, &body)))
+        Ok(Some(crate::types::block_rlp(&header, &body)))
     }
 
     /// `optimism_syncStatus`: the L1 and L2 heads this node knows: unsafe (the head), safe
@@ -483,30 +480,20 @@ impl RpcContext {
         let (safe, safe_hash) = self.chain.safe_head()?;
         let unsafe_l2 = self.l2_ref(&head, head_hash)?;
         let safe_l2 = self.l2_ref(&safe, safe_hash)?;
-        let l1_ref = |number: u64| -> RpcResult<Value> {
-            let handle = tokio::runtime::Handle::current();
-            match handle.block_on(rollup.l1.header(number)) {
-                Ok(Some(h)) => Ok(json!({
-                    "hash": h.block.hash, "number": h.block.number,
-                    "parentHash": h.block.parent_hash, "timestamp": h.block.timestamp,
-                })),
-                _ => Ok(Value::Null),
-            }
-        };
-        let head_l1 = match tokio::runtime::Handle::current().block_on(rollup.l1.head_ref()) {
-            Ok(h) => {
-                json!({ "hash": h.hash, "number": h.number, "parentHash": h.parent_hash, "timestamp": h.timestamp })
-            }
-            Err(_) => Value::Null,
-        };
-        // The L1 block derivation has read up to (OP's current_l1).
-        let current_l1 = match self.chain.derivation_l1() {
+        let l1_json = |block: Option<L1BlockRef>| match block {
             Some(b) => json!({
                 "hash": b.hash, "number": b.number,
                 "parentHash": b.parent_hash, "timestamp": b.timestamp,
             }),
-            None => l1_ref(rollup.config.genesis.l1.number)?,
+            None => Value::Null,
         };
+        let head_l1 = l1_json(self.chain.l1_head());
+        // The L1 block derivation has read up to (OP's current_l1).
+        let current_l1 = l1_json(
+            self.chain
+                .derivation_l1()
+                .or_else(|| self.chain.l1_block(rollup.config.genesis.l1.number)),
+        );
         let (finalized, finalized_hash) = self.chain.finalized_head()?;
         let finalized_l2 = self.l2_ref(&finalized, finalized_hash)?;
         Ok(json!({
@@ -522,7 +509,7 @@ impl RpcContext {
         let content = self.chain.pool().content();
         let group = |set: &std::collections::BTreeMap<
             Address,
-            std::collections::BTreeMap<u64, crate::pool_tx::PoolTx>,
+            std::collections::BTreeMap<u64, sprout_sequencer::PoolTx>,
         >| {
             let mut out = serde_json::Map::new();
             for (sender, txs) in set {
@@ -689,7 +676,8 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
         let raw: Bytes = required(&p, 0)?;
         match ctx.chain.rollup() {
             Some(rollup) if !rollup.sequencing => {
-                forward_raw_tx(rollup.sequencer_http.as_deref(), raw).await
+                let to = rollup.sequencer_http.map(str::to_string);
+                forward_raw_tx(to.as_deref(), raw).await
             }
             _ => ctx.chain.submit_raw(&raw).map_err(RpcError::Server),
         }
@@ -699,8 +687,8 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
         Ok(json!({ "pending": U64::from(pending), "queued": U64::from(queued) }))
     })?;
     module.register_method("optimism_rollupConfig", |_, ctx, _| -> RpcResult<Value> {
-        match ctx.chain.rollup_config() {
-            Some(config) => serde_json::to_value(config).map_err(RpcError::internal),
+        match ctx.chain.rollup() {
+            Some(rollup) => serde_json::to_value(rollup.config).map_err(RpcError::internal),
             None => Err(RpcError::Server(
                 "this node runs a dev chain, not a rollup: it has no rollup config".to_string(),
             )),

@@ -1,6 +1,6 @@
-//! The JSON-RPC server: the `eth_` namespace as geth serves it, plus `net_`, `web3_` and
-//! `txpool_`, over HTTP and WebSocket on one port.
+#![doc = include_str!("../README.md")]
 
+mod backend;
 mod call;
 mod errors;
 mod eth;
@@ -11,13 +11,13 @@ use std::{net::SocketAddr, sync::Arc};
 
 use jsonrpsee::{
     RpcModule,
+    core::RegisterMethodError,
     server::{BatchRequestConfig, Server, ServerConfig, ServerHandle},
 };
 use tower_http::cors::CorsLayer;
 
-use crate::{Chain, Result};
-
-pub use errors::RpcError;
+pub use backend::{RollupView, RpcBackend};
+pub use errors::{RpcError, RpcResult};
 
 /// Server limits and options.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ impl Default for RpcConfig {
 #[derive(Debug)]
 pub struct RpcContext {
     /// The chain.
-    pub chain: Arc<Chain>,
+    pub chain: Arc<dyn RpcBackend>,
     /// Limits.
     pub config: RpcConfig,
     /// Installed filters.
@@ -61,20 +61,26 @@ pub struct RpcContext {
 }
 
 /// Builds the method table.
-pub fn module(chain: Arc<Chain>, config: RpcConfig) -> Result<RpcModule<RpcContext>> {
+pub fn module(
+    chain: Arc<dyn RpcBackend>,
+    config: RpcConfig,
+) -> Result<RpcModule<RpcContext>, RegisterMethodError> {
     let mut module = RpcModule::new(RpcContext {
         chain,
         config,
         filters: Default::default(),
     });
-    eth::register(&mut module).map_err(|e| crate::NodeError::Config(e.to_string()))?;
-    call::register(&mut module).map_err(|e| crate::NodeError::Config(e.to_string()))?;
-    filters::register(&mut module).map_err(|e| crate::NodeError::Config(e.to_string()))?;
+    eth::register(&mut module)?;
+    call::register(&mut module)?;
+    filters::register(&mut module)?;
     Ok(module)
 }
 
 /// Starts the server; returns its bound address and a handle that stops it.
-pub async fn start(chain: Arc<Chain>, config: RpcConfig) -> Result<(SocketAddr, ServerHandle)> {
+pub async fn start(
+    chain: Arc<dyn RpcBackend>,
+    config: RpcConfig,
+) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let cors = tower::ServiceBuilder::new().layer(CorsLayer::permissive());
     let server_config = ServerConfig::builder()
         .max_request_body_size(config.max_request_size)
@@ -89,7 +95,7 @@ pub async fn start(chain: Arc<Chain>, config: RpcConfig) -> Result<(SocketAddr, 
         .build(config.addr)
         .await?;
     let addr = server.local_addr()?;
-    let module = module(chain, config)?;
+    let module = module(chain, config).map_err(std::io::Error::other)?;
     let handle = server.start(module);
     Ok((addr, handle))
 }
