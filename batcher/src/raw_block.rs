@@ -2,10 +2,9 @@
 //! what a batch needs. The bytes come from the sequencer over the network: every malformed input
 //! is an error, never a panic.
 
-use alloy_consensus::Header;
-use alloy_primitives::{B256, Bytes, keccak256};
+use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Decodable;
-use sprout_protocol::{TxDeposit, l1_info::L1BlockInfo, tx::DEPOSIT_TX_TYPE};
+use sprout_protocol::{Block, l1_info::L1BlockInfo, tx::SproutTx};
 
 /// One unsafe L2 block as the batcher sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,116 +25,46 @@ pub struct L2Block {
     pub transactions: Vec<Bytes>,
 }
 
-/// Decodes a raw block. The error says what is wrong.
+/// Decodes a raw block with the protocol's block decoder, the one the node and derivation use.
+/// The error says what is wrong.
 pub fn decode_raw_block(raw: &[u8]) -> Result<L2Block, String> {
     let mut buf = raw;
-    let outer = list_payload(&mut buf, "block")?;
+    let block = Block::decode(&mut buf).map_err(|e| format!("block does not decode: {e}"))?;
     if !buf.is_empty() {
         return Err(format!("{} bytes after the block", buf.len()));
     }
-    let mut fields = outer;
-
-    // The header: hashed as sent.
-    let header_start = fields;
-    let _ = list_payload(&mut fields, "header")?;
-    let header_rlp = &header_start[..header_start.len() - fields.len()];
-    let mut header_buf = header_rlp;
-    let header =
-        Header::decode(&mut header_buf).map_err(|e| format!("header does not decode: {e}"))?;
-    if !header_buf.is_empty() {
-        return Err("header has trailing fields".into());
-    }
-
-    let mut txs = list_payload(&mut fields, "transaction list")?;
-    let mut epoch = None;
-    let mut transactions = Vec::new();
-    let mut index = 0usize;
-    while !txs.is_empty() {
-        let item_start = txs;
-        let rlp_header =
-            alloy_rlp::Header::decode(&mut txs).map_err(|e| format!("transaction {index}: {e}"))?;
-        if txs.len() < rlp_header.payload_length {
-            return Err(format!("transaction {index} is truncated"));
-        }
-        let payload = &txs[..rlp_header.payload_length];
-        txs = &txs[rlp_header.payload_length..];
-        let envelope: &[u8] = if rlp_header.list {
-            // Legacy: the whole RLP list is the transaction.
-            &item_start[..item_start.len() - txs.len()]
-        } else {
-            match payload.first() {
-                Some(&ty) if ty < 0x7f => payload,
-                Some(&ty) => return Err(format!("transaction {index} has type byte {ty:#x}")),
-                None => return Err(format!("transaction {index} is empty")),
-            }
-        };
-        if !rlp_header.list && envelope.first() == Some(&DEPOSIT_TX_TYPE) {
-            let mut body = &envelope[1..];
-            let deposit = TxDeposit::rlp_decode(&mut body)
-                .map_err(|e| format!("deposit transaction {index}: {e}"))?;
-            if !body.is_empty() {
-                return Err(format!("deposit transaction {index} has trailing bytes"));
-            }
-            if index == 0 {
-                let info = L1BlockInfo::from_ecotone_calldata(&deposit.input)
-                    .map_err(|e| format!("first transaction is not an L1-info deposit: {e}"))?;
-                epoch = Some((info.number, info.hash));
-            }
-        } else {
-            if index == 0 {
-                return Err("first transaction is not the L1-info deposit".into());
-            }
-            transactions.push(Bytes::copy_from_slice(envelope));
-        }
-        index += 1;
-    }
-    let Some((epoch_num, epoch_hash)) = epoch else {
-        return Err("block has no transactions (the L1-info deposit is missing)".into());
+    let mut txs = block.body.transactions.iter();
+    let info = match txs.next() {
+        Some(SproutTx::Deposit(deposit)) => L1BlockInfo::from_ecotone_calldata(&deposit.input)
+            .map_err(|e| format!("first transaction is not an L1-info deposit: {e}"))?,
+        Some(_) => return Err("first transaction is not the L1-info deposit".into()),
+        None => return Err("block has no transactions (the L1-info deposit is missing)".into()),
     };
-    // Ommers and withdrawals (when present) must at least be lists; nothing else may follow.
-    for name in ["ommers", "withdrawals"] {
-        if fields.is_empty() {
-            break;
-        }
-        let _ = list_payload(&mut fields, name)?;
-    }
-    if !fields.is_empty() {
-        return Err("unexpected fields after the withdrawals".into());
-    }
+    let transactions = txs
+        .filter(|tx| tx.as_deposit().is_none())
+        .map(|tx| Bytes::from(tx.encoded_2718()))
+        .collect();
     Ok(L2Block {
-        number: header.number,
-        hash: keccak256(header_rlp),
-        parent_hash: header.parent_hash,
-        timestamp: header.timestamp,
-        epoch_num,
-        epoch_hash,
+        number: block.header.number,
+        hash: block.header.hash_slow(),
+        parent_hash: block.header.parent_hash,
+        timestamp: block.header.timestamp,
+        epoch_num: info.number,
+        epoch_hash: info.hash,
         transactions,
     })
 }
 
-/// Reads one RLP list from the front of `buf`, returning its payload and advancing past it.
-fn list_payload<'a>(buf: &mut &'a [u8], what: &str) -> Result<&'a [u8], String> {
-    let header = alloy_rlp::Header::decode(buf).map_err(|e| format!("{what}: {e}"))?;
-    if !header.list {
-        return Err(format!("{what} is not an RLP list"));
-    }
-    if buf.len() < header.payload_length {
-        return Err(format!("{what} is truncated"));
-    }
-    let (payload, rest) = buf.split_at(header.payload_length);
-    *buf = rest;
-    Ok(payload)
-}
-
 #[cfg(test)]
 mod tests {
-    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
+    use alloy_consensus::{Header, SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
     use alloy_eips::eip2718::Encodable2718;
     use alloy_primitives::{Address, TxKind, U256};
     use alloy_rlp::Encodable;
     use alloy_signer::SignerSync;
     use alloy_signer_local::PrivateKeySigner;
     use proptest::prelude::*;
+    use sprout_protocol::TxDeposit;
 
     use super::*;
 
