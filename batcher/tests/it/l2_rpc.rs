@@ -13,8 +13,29 @@ use serde_json::{Value, json};
 use sprout_batcher::{BatcherError, L2Source, RpcL2Source};
 use sprout_protocol::l1_info::L1BlockInfo;
 
-/// `rlp([header, [l1-info deposit, legacy-looking tx], [], []])` for block 5.
-fn raw_block() -> (Vec<u8>, Header) {
+/// A signed EIP-1559 transfer, EIP-2718 encoded.
+fn transfer() -> Vec<u8> {
+    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+    use alloy_eips::eip2718::Encodable2718;
+    use alloy_signer::SignerSync;
+    let tx = TxEip1559 {
+        chain_id: 901,
+        nonce: 3,
+        gas_limit: 21_000,
+        max_fee_per_gas: 2_000,
+        max_priority_fee_per_gas: 10,
+        to: alloy_primitives::TxKind::Call(alloy_primitives::Address::repeat_byte(2)),
+        value: U256::from(1),
+        access_list: Default::default(),
+        input: Bytes::new(),
+    };
+    let signer = alloy_signer_local::PrivateKeySigner::random();
+    let sig = signer.sign_hash_sync(&tx.signature_hash()).expect("sign");
+    TxEnvelope::from(tx.into_signed(sig)).encoded_2718()
+}
+
+/// `rlp([header, [l1-info deposit, a transfer], [], []])` for block 5, and the transfer.
+fn raw_block() -> (Vec<u8>, Header, Vec<u8>) {
     let header = Header {
         parent_hash: B256::repeat_byte(4),
         number: 5,
@@ -32,8 +53,8 @@ fn raw_block() -> (Vec<u8>, Header) {
     header.encode(&mut payload);
     let mut txs = Vec::new();
     info.deposit().encoded_2718().as_slice().encode(&mut txs);
-    let typed: &[u8] = &[0x02, 0xc0];
-    typed.encode(&mut txs);
+    let transfer = transfer();
+    transfer.as_slice().encode(&mut txs);
     alloy_rlp::Header {
         list: true,
         payload_length: txs.len(),
@@ -48,7 +69,7 @@ fn raw_block() -> (Vec<u8>, Header) {
     }
     .encode(&mut out);
     out.extend_from_slice(&payload);
-    (out, header)
+    (out, header, transfer)
 }
 
 fn l2_ref(number: u64) -> Value {
@@ -62,7 +83,7 @@ fn l2_ref(number: u64) -> Value {
     })
 }
 
-async fn server() -> (ServerHandle, String) {
+async fn server(raw: Vec<u8>) -> (ServerHandle, String) {
     let server = Server::builder().build("127.0.0.1:0").await.expect("bind");
     let addr = server.local_addr().expect("addr");
     let mut module = RpcModule::new(());
@@ -82,11 +103,10 @@ async fn server() -> (ServerHandle, String) {
     module
         .register_method(
             "debug_getRawBlock",
-            |params, _, _| -> Result<Value, ErrorObjectOwned> {
+            move |params, _, _| -> Result<Value, ErrorObjectOwned> {
                 let (number,): (String,) = params.parse()?;
                 Ok(match number.as_str() {
-                    "0x5" => json!(Bytes::from(raw_block().0)),
-                    "0x6" => json!(Bytes::from(raw_block().0)), // the wrong block
+                    "0x5" | "0x6" => json!(Bytes::from(raw.clone())), // 6: the wrong block
                     "0x7" => json!("0xc0"),
                     _ => Value::Null,
                 })
@@ -98,7 +118,8 @@ async fn server() -> (ServerHandle, String) {
 
 #[tokio::test]
 async fn sync_status_and_raw_blocks_are_read_over_json_rpc() {
-    let (handle, url) = server().await;
+    let (raw, header, transfer) = raw_block();
+    let (handle, url) = server(raw).await;
     let l2 = RpcL2Source::new(&url).expect("client");
 
     let status = l2.sync_status().await.expect("sync status");
@@ -111,7 +132,6 @@ async fn sync_status_and_raw_blocks_are_read_over_json_rpc() {
     assert_eq!(status.safe_l2.sequence_number, 1);
     assert_eq!(status.finalized_l2.timestamp, 1_004);
 
-    let (_, header) = raw_block();
     let block = l2.block(5).await.expect("rpc").expect("block 5");
     assert_eq!(block.hash, header.hash_slow());
     assert_eq!(block.parent_hash, header.parent_hash);
@@ -119,7 +139,7 @@ async fn sync_status_and_raw_blocks_are_read_over_json_rpc() {
         (block.epoch_num, block.epoch_hash),
         (9, B256::repeat_byte(9))
     );
-    assert_eq!(block.transactions, vec![Bytes::from(vec![0x02, 0xc0])]);
+    assert_eq!(block.transactions, vec![Bytes::from(transfer)]);
 
     assert!(
         l2.block(100).await.expect("rpc").is_none(),
