@@ -8,7 +8,7 @@ use std::{
 
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{B256, U256};
-use alloy_rpc_types_eth::{Filter, FilterBlockOption};
+use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log};
 use jsonrpsee::{
     PendingSubscriptionSink, RpcModule, SubscriptionMessage, core::RegisterMethodError,
 };
@@ -20,7 +20,7 @@ use super::{
     RpcContext,
     errors::{RpcError, RpcResult},
     eth::{optional, required},
-    types::{IndexedLog, indexed_logs},
+    types::{indexed_logs, logs_json},
 };
 
 /// Filters not polled for this long are removed (geth's 5 minutes).
@@ -98,12 +98,7 @@ impl RpcContext {
         }
     }
 
-    fn logs_in_block(
-        &self,
-        number: u64,
-        filter: &Filter,
-        out: &mut Vec<IndexedLog>,
-    ) -> RpcResult<()> {
+    fn logs_in_block(&self, number: u64, filter: &Filter, out: &mut Vec<Log>) -> RpcResult<()> {
         let storage = self.chain.storage();
         let Some(hash) = storage.canonical_hash(number)? else {
             return Ok(());
@@ -111,12 +106,7 @@ impl RpcContext {
         self.logs_in_hash(hash, filter, out)
     }
 
-    fn logs_in_hash(
-        &self,
-        hash: B256,
-        filter: &Filter,
-        out: &mut Vec<IndexedLog>,
-    ) -> RpcResult<()> {
+    fn logs_in_hash(&self, hash: B256, filter: &Filter, out: &mut Vec<Log>) -> RpcResult<()> {
         let storage = self.chain.storage();
         let Some(header) = storage.header(&hash)? else {
             return Err(RpcError::Server("unknown block".to_string()));
@@ -134,13 +124,13 @@ impl RpcContext {
         out.extend(
             indexed_logs(&header, hash, tx_hashes, &receipts)
                 .into_iter()
-                .filter(|l| log_matches(filter, &l.log)),
+                .filter(|l| log_matches(filter, &l.inner)),
         );
         Ok(())
     }
 
     /// `eth_getLogs`.
-    pub fn get_logs(&self, filter: &Filter) -> RpcResult<Vec<IndexedLog>> {
+    pub fn get_logs(&self, filter: &Filter) -> RpcResult<Vec<Log>> {
         let mut out = Vec::new();
         match filter.block_option {
             FilterBlockOption::AtBlockHash(hash) => self.logs_in_hash(hash, filter, &mut out)?,
@@ -211,7 +201,7 @@ impl RpcContext {
                     self.logs_in_block(*next, filter, &mut logs)?;
                     *next += 1;
                 }
-                Ok(Value::Array(logs.iter().map(IndexedLog::to_json).collect()))
+                Ok(logs_json(&logs))
             }
         }
     }
@@ -221,12 +211,7 @@ impl RpcContext {
 pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethodError> {
     module.register_blocking_method("eth_getLogs", |p, ctx, _| -> RpcResult<Value> {
         let filter: Filter = required(&p, 0)?;
-        Ok(Value::Array(
-            ctx.get_logs(&filter)?
-                .iter()
-                .map(IndexedLog::to_json)
-                .collect(),
-        ))
+        Ok(logs_json(&ctx.get_logs(&filter)?))
     })?;
     module.register_method("eth_newFilter", |p, ctx, _| -> RpcResult<U256> {
         let filter: Filter = required(&p, 0)?;
@@ -271,12 +256,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
                 _ => return Err(RpcError::Server("filter not found".to_string())),
             }
         };
-        Ok(Value::Array(
-            ctx.get_logs(&filter)?
-                .iter()
-                .map(IndexedLog::to_json)
-                .collect(),
-        ))
+        Ok(logs_json(&ctx.get_logs(&filter)?))
     })?;
     module.register_method("eth_uninstallFilter", |p, ctx, _| -> RpcResult<bool> {
         let id: U256 = required(&p, 0)?;
@@ -346,8 +326,8 @@ async fn subscribe(
                                 block.tx_hashes.iter().copied(),
                                 &block.receipts,
                             );
-                            for log in logs.iter().filter(|l| log_matches(&filter, &l.log)) {
-                                sink.send(to_message(&log.to_json())?).await?;
+                            for log in logs.iter().filter(|l| log_matches(&filter, &l.inner)) {
+                                sink.send(to_message(log)?).await?;
                             }
                         }
                         Err(broadcast::error::RecvError::Lagged(_)) => continue,

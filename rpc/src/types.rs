@@ -1,73 +1,48 @@
-//! The JSON shapes of blocks, transactions, receipts and logs, as geth serves them.
+//! The JSON shapes of blocks, transactions, receipts and logs, as geth serves them: alloy's RPC
+//! types, with op-geth's fields added for deposits and L1 fees.
 
-use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes, Log, U64, U256};
+use alloy_consensus::{
+    Eip658Value, Header, ReceiptEnvelope, ReceiptWithBloom, Transaction as _, TxEnvelope,
+    transaction::Recovered,
+};
+use alloy_eips::eip4895::Withdrawals;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256, keccak256};
+use alloy_rpc_types_eth::{Block, BlockTransactions, Log, Transaction, TransactionReceipt};
 use serde_json::{Value, json};
-use sprout_protocol::{Receipt, tx::SproutTx};
+use sprout_protocol::{Receipt, TxDeposit, tx::SproutTx};
 
 use sprout_storage::StoredBody;
 
-/// A log with its position in the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexedLog {
-    /// The log.
-    pub log: Log,
-    /// Block hash.
-    pub block_hash: B256,
-    /// Block number.
-    pub block_number: u64,
-    /// Block timestamp.
-    pub block_timestamp: u64,
-    /// Transaction hash.
-    pub tx_hash: B256,
-    /// Transaction index in the block.
-    pub tx_index: u64,
-    /// Log index in the block.
-    pub log_index: u64,
-}
-
-impl IndexedLog {
-    /// geth's JSON form.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "address": self.log.address,
-            "topics": self.log.data.topics(),
-            "data": self.log.data.data,
-            "blockHash": self.block_hash,
-            "blockNumber": U64::from(self.block_number),
-            "blockTimestamp": U64::from(self.block_timestamp),
-            "transactionHash": self.tx_hash,
-            "transactionIndex": U64::from(self.tx_index),
-            "logIndex": U64::from(self.log_index),
-            "removed": false,
-        })
-    }
-}
-
-/// Logs of a block with their positions.
+/// Logs of a block with their positions, in alloy's RPC shape (geth's JSON).
 pub fn indexed_logs(
     header: &Header,
     hash: B256,
     tx_hashes: impl Iterator<Item = B256>,
     receipts: &[Receipt],
-) -> Vec<IndexedLog> {
+) -> Vec<Log> {
     let mut out = Vec::new();
     let mut log_index = 0;
     for ((tx_index, receipt), tx_hash) in receipts.iter().enumerate().zip(tx_hashes) {
         for log in &receipt.logs {
-            out.push(IndexedLog {
-                log: log.clone(),
-                block_hash: hash,
-                block_number: header.number,
-                block_timestamp: header.timestamp,
-                tx_hash,
-                tx_index: tx_index as u64,
-                log_index,
+            out.push(Log {
+                inner: log.clone(),
+                block_hash: Some(hash),
+                block_number: Some(header.number),
+                block_timestamp: Some(header.timestamp),
+                transaction_hash: Some(tx_hash),
+                transaction_index: Some(tx_index as u64),
+                log_index: Some(log_index),
+                removed: false,
             });
             log_index += 1;
         }
     }
     out
+}
+
+/// Logs as a JSON array.
+pub fn logs_json(logs: &[Log]) -> Value {
+    serde_json::to_value(logs).unwrap_or(Value::Null)
 }
 
 /// Where a transaction sits, for its JSON form.
@@ -86,55 +61,58 @@ pub struct TxContext {
     pub deposit_nonce: Option<u64>,
 }
 
-/// A transaction as `eth_getTransactionByHash` returns it.
+/// A transaction as `eth_getTransactionByHash` returns it: alloy's RPC transaction for
+/// Ethereum types, op-geth's shape for deposits.
 pub fn tx_json(tx: &SproutTx, from: Address, ctx: Option<TxContext>) -> Value {
-    let mut value = match tx {
-        SproutTx::Ethereum(envelope) => serde_json::to_value(envelope).unwrap_or(Value::Null),
-        SproutTx::Deposit(deposit) => {
-            let mut v = json!({
-                "type": "0x7e",
-                "sourceHash": deposit.source_hash,
-                "mint": U256::from(deposit.mint),
-                "value": deposit.value,
-                "gas": U64::from(deposit.gas_limit),
-                "isSystemTx": deposit.is_system_transaction,
-                "input": deposit.input,
-                "nonce": U64::from(ctx.and_then(|c| c.deposit_nonce).unwrap_or_default()),
-                "hash": tx.hash(),
-                "v": "0x0", "r": "0x0", "s": "0x0",
-            });
-            v["to"] = match deposit.to.to() {
-                Some(to) => json!(to),
-                None => Value::Null,
-            };
-            v
-        }
+    let envelope = match tx {
+        SproutTx::Ethereum(envelope) => envelope,
+        SproutTx::Deposit(deposit) => return deposit_json(tx.hash(), deposit, from, ctx),
     };
+    let rpc_tx = Transaction {
+        inner: Recovered::new_unchecked(envelope.clone(), from),
+        block_hash: ctx.map(|c| c.block_hash),
+        block_number: ctx.map(|c| c.block_number),
+        transaction_index: ctx.map(|c| c.index),
+        // geth: the price paid once included, the fee cap while pending.
+        effective_gas_price: Some(match ctx {
+            Some(ctx) => tx.effective_gas_price(ctx.base_fee),
+            None => tx.max_fee_per_gas(),
+        }),
+        block_timestamp: None,
+    };
+    let mut value = serde_json::to_value(rpc_tx).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
-        map.insert("from".into(), json!(from));
+        // alloy leaves a legacy creation's `to` out; geth sends null.
         map.entry("to").or_insert(Value::Null);
-        match ctx {
-            Some(ctx) => {
-                map.insert("blockHash".into(), json!(ctx.block_hash));
-                map.insert("blockNumber".into(), json!(U64::from(ctx.block_number)));
-                map.insert("transactionIndex".into(), json!(U64::from(ctx.index)));
-                map.insert(
-                    "gasPrice".into(),
-                    json!(U256::from(tx.effective_gas_price(ctx.base_fee))),
-                );
-            }
-            None => {
-                map.insert("blockHash".into(), Value::Null);
-                map.insert("blockNumber".into(), Value::Null);
-                map.insert("transactionIndex".into(), Value::Null);
-                map.insert("gasPrice".into(), json!(U256::from(tx.max_fee_per_gas())));
-            }
-        }
     }
     value
 }
 
-/// A receipt as `eth_getTransactionReceipt` returns it.
+/// A deposit transaction as op-geth serves it: its nonce is the sender's nonce it used (the
+/// receipt's `depositNonce`), its gas price 0, its signature fields zero.
+fn deposit_json(hash: B256, deposit: &TxDeposit, from: Address, ctx: Option<TxContext>) -> Value {
+    json!({
+        "type": "0x7e",
+        "hash": hash,
+        "sourceHash": deposit.source_hash,
+        "from": from,
+        "to": deposit.to.to(),
+        "mint": U256::from(deposit.mint),
+        "value": deposit.value,
+        "gas": U64::from(deposit.gas_limit),
+        "gasPrice": "0x0",
+        "isSystemTx": deposit.is_system_transaction,
+        "input": deposit.input,
+        "nonce": U64::from(ctx.and_then(|c| c.deposit_nonce).unwrap_or_default()),
+        "v": "0x0", "r": "0x0", "s": "0x0",
+        "blockHash": ctx.map(|c| c.block_hash),
+        "blockNumber": ctx.map(|c| U64::from(c.block_number)),
+        "transactionIndex": ctx.map(|c| U64::from(c.index)),
+    })
+}
+
+/// A receipt as `eth_getTransactionReceipt` returns it: alloy's RPC receipt, with op-geth's
+/// fields added (the L1 fee of a user transaction; a deposit's type `0x7e` and nonce).
 #[allow(clippy::too_many_arguments)]
 pub fn receipt_json(
     tx: &SproutTx,
@@ -147,56 +125,69 @@ pub fn receipt_json(
     blob_gas_price: Option<u128>,
 ) -> Value {
     let tx_hash = tx.hash();
-    let logs: Vec<Value> = receipt
+    let logs: Vec<Log> = receipt
         .logs
         .iter()
         .enumerate()
-        .map(|(i, log)| {
-            IndexedLog {
-                log: log.clone(),
-                block_hash: ctx.block_hash,
-                block_number: ctx.block_number,
-                block_timestamp,
-                tx_hash,
-                tx_index: ctx.index,
-                log_index: first_log_index + i as u64,
-            }
-            .to_json()
+        .map(|(i, log)| Log {
+            inner: log.clone(),
+            block_hash: Some(ctx.block_hash),
+            block_number: Some(ctx.block_number),
+            block_timestamp: Some(block_timestamp),
+            transaction_hash: Some(tx_hash),
+            transaction_index: Some(ctx.index),
+            log_index: Some(first_log_index + i as u64),
+            removed: false,
         })
         .collect();
     let contract_address = match tx.kind() {
         // A deposit has no nonce field: its sender's nonce is the receipt's depositNonce.
-        alloy_primitives::TxKind::Create => {
-            Some(from.create(receipt.deposit_nonce.unwrap_or_else(|| tx.nonce())))
-        }
-        alloy_primitives::TxKind::Call(_) => None,
+        TxKind::Create => Some(from.create(receipt.deposit_nonce.unwrap_or_else(|| tx.nonce()))),
+        TxKind::Call(_) => None,
     };
-    let mut value = json!({
-        "type": format!("{:#x}", receipt.tx_type),
-        "status": if receipt.success { "0x1" } else { "0x0" },
-        "cumulativeGasUsed": U64::from(receipt.cumulative_gas_used),
-        "gasUsed": U64::from(gas_used),
-        "logs": logs,
-        "logsBloom": receipt.bloom(),
-        "transactionHash": tx_hash,
-        "transactionIndex": U64::from(ctx.index),
-        "blockHash": ctx.block_hash,
-        "blockNumber": U64::from(ctx.block_number),
-        "from": from,
-        "to": tx.kind().to(),
-        "contractAddress": contract_address,
-        "effectiveGasPrice": U256::from(tx.effective_gas_price(ctx.base_fee)),
-    });
-    if let SproutTx::Ethereum(alloy_consensus::TxEnvelope::Eip4844(blob)) = tx {
-        use alloy_consensus::Transaction as _;
-        let count = blob
-            .tx()
-            .blob_versioned_hashes()
-            .map(|h| h.len())
-            .unwrap_or(0) as u64;
-        value["blobGasUsed"] = json!(U64::from(count * alloy_eips::eip4844::DATA_GAS_PER_BLOB));
-        value["blobGasPrice"] = json!(U256::from(blob_gas_price.unwrap_or_default()));
-    }
+    let with_bloom = ReceiptWithBloom {
+        receipt: alloy_consensus::Receipt {
+            status: Eip658Value::Eip658(receipt.success),
+            cumulative_gas_used: receipt.cumulative_gas_used,
+            logs,
+        },
+        logs_bloom: receipt.bloom(),
+    };
+    let (inner, blob_gas_used) = match tx {
+        SproutTx::Ethereum(TxEnvelope::Legacy(_)) => (ReceiptEnvelope::Legacy(with_bloom), None),
+        SproutTx::Ethereum(TxEnvelope::Eip2930(_)) => (ReceiptEnvelope::Eip2930(with_bloom), None),
+        SproutTx::Ethereum(TxEnvelope::Eip4844(blob)) => {
+            let count = blob
+                .tx()
+                .blob_versioned_hashes()
+                .map(|h| h.len())
+                .unwrap_or(0) as u64;
+            (
+                ReceiptEnvelope::Eip4844(with_bloom),
+                Some(count * alloy_eips::eip4844::DATA_GAS_PER_BLOB),
+            )
+        }
+        SproutTx::Ethereum(TxEnvelope::Eip7702(_)) => (ReceiptEnvelope::Eip7702(with_bloom), None),
+        // Deposits take a 1559 receipt's fields; their type is set below.
+        SproutTx::Ethereum(TxEnvelope::Eip1559(_)) | SproutTx::Deposit(_) => {
+            (ReceiptEnvelope::Eip1559(with_bloom), None)
+        }
+    };
+    let rpc_receipt = TransactionReceipt {
+        inner,
+        transaction_hash: tx_hash,
+        transaction_index: Some(ctx.index),
+        block_hash: Some(ctx.block_hash),
+        block_number: Some(ctx.block_number),
+        gas_used,
+        effective_gas_price: tx.effective_gas_price(ctx.base_fee),
+        blob_gas_used,
+        blob_gas_price: blob_gas_used.map(|_| blob_gas_price.unwrap_or_default()),
+        from,
+        to: tx.kind().to().copied(),
+        contract_address,
+    };
+    let mut value = serde_json::to_value(rpc_receipt).unwrap_or(Value::Null);
     if let Some(l1) = &receipt.l1_fee {
         value["l1Fee"] = json!(l1.fee);
         value["l1GasUsed"] = json!(U64::from(l1.gas_used));
@@ -206,14 +197,15 @@ pub fn receipt_json(
         value["l1BlobBaseFeeScalar"] = json!(U64::from(l1.blob_base_fee_scalar));
     }
     if let Some(nonce) = receipt.deposit_nonce {
+        value["type"] = json!("0x7e");
         value["depositNonce"] = json!(U64::from(nonce));
         value["depositReceiptVersion"] = json!("0x1");
     }
     value
 }
 
-/// A block as `eth_getBlockBy*` returns it; `full` selects transaction objects over hashes.
-/// `receipts` give deposits their nonces in full blocks.
+/// A block as `eth_getBlockBy*` returns it (alloy's RPC block); `full` selects transaction
+/// objects over hashes. `receipts` give deposits their nonces in full blocks.
 pub fn block_json(
     header: &Header,
     hash: B256,
@@ -221,50 +213,44 @@ pub fn block_json(
     receipts: Option<&[Receipt]>,
     full: bool,
 ) -> Value {
-    let mut value = serde_json::to_value(header).unwrap_or(Value::Null);
-    let txs: Vec<Value> = body
-        .transactions
-        .iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            if !full {
-                return json!(alloy_primitives::keccak256(raw));
-            }
-            match SproutTx::decode_2718_exact(raw) {
-                Ok(tx) => tx_json(
-                    &tx,
-                    body.senders.get(i).copied().unwrap_or_default(),
-                    Some(TxContext {
-                        block_hash: hash,
-                        block_number: header.number,
-                        index: i as u64,
-                        base_fee: header.base_fee_per_gas.unwrap_or_default(),
-                        deposit_nonce: receipts
-                            .and_then(|r| r.get(i))
-                            .and_then(|r| r.deposit_nonce),
-                    }),
-                ),
-                Err(_) => Value::Null,
-            }
-        })
-        .collect();
-    let size = alloy_rlp::Encodable::length(header)
-        + body.transactions.iter().map(|t| t.len() + 3).sum::<usize>()
-        + 8;
-    if let Value::Object(map) = &mut value {
-        map.insert("hash".into(), json!(hash));
-        map.insert("transactions".into(), Value::Array(txs));
-        map.insert("uncles".into(), json!([]));
-        map.insert("size".into(), json!(U64::from(size as u64)));
-        map.insert("totalDifficulty".into(), json!("0x0"));
-        if let Some(w) = &body.withdrawals {
-            map.insert(
-                "withdrawals".into(),
-                serde_json::to_value(w).unwrap_or(Value::Null),
-            );
-        }
-    }
-    value
+    let transactions = if full {
+        BlockTransactions::Full(
+            body.transactions
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| match SproutTx::decode_2718_exact(raw) {
+                    Ok(tx) => tx_json(
+                        &tx,
+                        body.senders.get(i).copied().unwrap_or_default(),
+                        Some(TxContext {
+                            block_hash: hash,
+                            block_number: header.number,
+                            index: i as u64,
+                            base_fee: header.base_fee_per_gas.unwrap_or_default(),
+                            deposit_nonce: receipts
+                                .and_then(|r| r.get(i))
+                                .and_then(|r| r.deposit_nonce),
+                        }),
+                    ),
+                    Err(_) => Value::Null,
+                })
+                .collect(),
+        )
+    } else {
+        BlockTransactions::Hashes(body.transactions.iter().map(keccak256).collect())
+    };
+    let block = Block {
+        header: alloy_rpc_types_eth::Header {
+            hash,
+            inner: header.clone(),
+            total_difficulty: Some(U256::ZERO),
+            size: Some(U256::from(block_rlp(header, body).len())),
+        },
+        uncles: Vec::new(),
+        transactions,
+        withdrawals: body.withdrawals.clone().map(Withdrawals::new),
+    };
+    serde_json::to_value(block).unwrap_or(Value::Null)
 }
 
 /// `0x`-hex of bytes.
