@@ -15,8 +15,19 @@ pub const DEPOSIT_TX_TYPE: u8 = 0x7E;
 /// A deposit transaction, created by the protocol from L1 data and never signed.
 ///
 /// Fields and RLP order follow the OP Stack deposits spec:
-/// `0x7E || rlp([sourceHash, from, to, mint, value, gas, isSystemTx, data])`.
-#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+/// `0x7E || rlp([sourceHash, from, to, mint, value, gas, isSystemTx, data])`; the RLP list
+/// (without the type byte) is alloy-rlp's derive.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    alloy_rlp::RlpEncodable,
+    alloy_rlp::RlpDecodable,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct TxDeposit {
     /// Uniquely identifies the deposit's origin on L1.
@@ -38,80 +49,11 @@ pub struct TxDeposit {
 }
 
 impl TxDeposit {
-    fn fields_len(&self) -> usize {
-        self.source_hash.length()
-            + self.from.length()
-            + self.to.length()
-            + self.mint.length()
-            + self.value.length()
-            + self.gas_limit.length()
-            + self.is_system_transaction.length()
-            + self.input.length()
-    }
-
-    /// Encodes `rlp([...])` without the type byte.
-    pub fn rlp_encode(&self, out: &mut dyn BufMut) {
-        Header {
-            list: true,
-            payload_length: self.fields_len(),
-        }
-        .encode(out);
-        self.source_hash.encode(out);
-        self.from.encode(out);
-        self.to.encode(out);
-        self.mint.encode(out);
-        self.value.encode(out);
-        self.gas_limit.encode(out);
-        self.is_system_transaction.encode(out);
-        self.input.encode(out);
-    }
-
-    /// Length of `rlp([...])` without the type byte.
-    pub fn rlp_len(&self) -> usize {
-        let payload_length = self.fields_len();
-        Header {
-            list: true,
-            payload_length,
-        }
-        .length()
-            + payload_length
-    }
-
-    /// Decodes `rlp([...])` (the bytes after the type byte).
-    pub fn rlp_decode(buf: &mut &[u8]) -> alloy_rlp::Result<Self> {
-        let header = Header::decode(buf)?;
-        if !header.list {
-            return Err(alloy_rlp::Error::UnexpectedString);
-        }
-        if buf.len() < header.payload_length {
-            return Err(alloy_rlp::Error::InputTooShort);
-        }
-        let mut body = &buf[..header.payload_length];
-        let tx = Self {
-            source_hash: Decodable::decode(&mut body)?,
-            from: Decodable::decode(&mut body)?,
-            to: Decodable::decode(&mut body)?,
-            mint: Decodable::decode(&mut body)?,
-            value: Decodable::decode(&mut body)?,
-            gas_limit: Decodable::decode(&mut body)?,
-            is_system_transaction: Decodable::decode(&mut body)?,
-            input: Decodable::decode(&mut body)?,
-        };
-        if !body.is_empty() {
-            return Err(alloy_rlp::Error::ListLengthMismatch {
-                expected: header.payload_length,
-                got: header.payload_length - body.len(),
-            });
-        }
-        buf.advance(header.payload_length);
-        Ok(tx)
-    }
-
     /// `0x7E || rlp([...])`.
     pub fn encoded_2718(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + self.rlp_len());
+        let mut out = Vec::with_capacity(1 + self.length());
         out.push(DEPOSIT_TX_TYPE);
-        self.rlp_encode(&mut out);
+        self.encode(&mut out);
         out
     }
 
@@ -179,7 +121,7 @@ impl SproutTx {
             None => return Err(alloy_rlp::Error::InputTooShort.into()),
             Some(&DEPOSIT_TX_TYPE) => {
                 buf.advance(1);
-                Self::Deposit(TxDeposit::rlp_decode(&mut buf)?)
+                Self::Deposit(TxDeposit::decode(&mut buf)?)
             }
             Some(&ty) if ty > 4 && ty < 0xc0 => return Err(ProtocolError::UnsupportedTxType(ty)),
             Some(_) => match TxEnvelope::decode_2718(&mut buf).map_err(map_2718)? {
@@ -319,7 +261,7 @@ impl Encodable for SproutTx {
         match self {
             Self::Ethereum(tx) => tx.length(),
             Self::Deposit(tx) => {
-                let len = 1 + tx.rlp_len();
+                let len = 1 + tx.length();
                 Header {
                     list: false,
                     payload_length: len,

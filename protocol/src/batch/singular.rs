@@ -18,8 +18,9 @@ pub const SINGULAR_BATCH_VERSION: u8 = 0;
 pub const SPAN_BATCH_VERSION: u8 = 1;
 
 /// One L2 block as the batcher posts it: its parent, its L1 origin (epoch), its timestamp and its
-/// non-deposit transactions (opaque EIP-2718 bytes).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// non-deposit transactions (opaque EIP-2718 bytes). Encoded with alloy-rlp's derive; decoded
+/// by [`SingularBatch::rlp_decode`], which bounds the transaction count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, alloy_rlp::RlpEncodable)]
 pub struct SingularBatch {
     /// Hash of the L2 block this one builds on.
     pub parent_hash: B256,
@@ -34,63 +35,30 @@ pub struct SingularBatch {
 }
 
 impl SingularBatch {
-    fn fields_len(&self) -> usize {
-        self.parent_hash.length()
-            + self.epoch_num.length()
-            + self.epoch_hash.length()
-            + self.timestamp.length()
-            + self.transactions.length()
-    }
-
-    /// Length of `rlp([...])`.
-    pub fn rlp_len(&self) -> usize {
-        let payload_length = self.fields_len();
-        Header {
-            list: true,
-            payload_length,
-        }
-        .length()
-            + payload_length
-    }
-
-    /// Appends `rlp([parent_hash, epoch_num, epoch_hash, timestamp, transactions])` to `out`.
-    pub fn rlp_encode(&self, out: &mut Vec<u8>) {
-        Header {
-            list: true,
-            payload_length: self.fields_len(),
-        }
-        .encode(out);
-        self.parent_hash.encode(out);
-        self.epoch_num.encode(out);
-        self.epoch_hash.encode(out);
-        self.timestamp.encode(out);
-        self.transactions.encode(out);
-    }
-
     /// `0x00 ++ rlp([...])`: the batch as OP's `BatchData.MarshalBinary` writes it.
     pub fn encode_typed(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + self.rlp_len());
+        let mut out = Vec::with_capacity(1 + self.length());
         out.push(SINGULAR_BATCH_VERSION);
-        self.rlp_encode(&mut out);
+        self.encode(&mut out);
         out
     }
 
     /// Appends the batch as a channel item, `rlp_string(0x00 ++ rlp([...]))`, to `out`; a
     /// channel's uncompressed bytes are these items back to back.
     pub fn encode_channel_item(&self, out: &mut Vec<u8>) {
-        let typed_len = 1 + self.rlp_len();
+        let typed_len = 1 + self.length();
         Header {
             list: false,
             payload_length: typed_len,
         }
         .encode(out);
         out.push(SINGULAR_BATCH_VERSION);
-        self.rlp_encode(out);
+        self.encode(out);
     }
 
     /// Length of [`encode_channel_item`](Self::encode_channel_item)'s output.
     pub fn channel_item_len(&self) -> usize {
-        let typed_len = 1 + self.rlp_len();
+        let typed_len = 1 + self.length();
         Header {
             list: false,
             payload_length: typed_len,
