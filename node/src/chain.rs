@@ -14,7 +14,7 @@ use parking_lot::{Mutex, RwLock};
 use revm::primitives::hardfork::SpecId;
 use sprout_protocol::{
     BlockEnvInputs, ChainConfig, ExecutedBlock, RecoveredTx,
-    derive::{L2BlockInfo, PayloadAttributes, rollup_block_inputs, rollup_fees},
+    derive::{L2BlockInfo, PayloadAttributes},
     executor::ApplyError,
     l1_info::L1BlockInfo,
 };

@@ -1,6 +1,8 @@
 //! The chain's rollup side: its safe and finalized heads, and blocks derivation hands it
 //! (consolidated when the sequencer built the same block, executed otherwise).
 
+use sprout_protocol::derive::execute_derived;
+
 use super::*;
 
 impl Chain {
@@ -102,14 +104,17 @@ impl Chain {
             );
             self.unwind_locked(safe.number)?;
         }
-        let executed = match self.execute_attributes(&safe, attributes)? {
-            Some(block) => block,
-            None => {
-                warn!(target: "derive", number, "a batch transaction is invalid: deposit-only block");
-                self.execute_attributes(&safe, &attributes.deposits_only())?
-                    .ok_or_else(|| NodeError::Derive("a deposit-only block failed".into()))?
-            }
-        };
+        let (executed, deposit_only) = execute_derived(
+            &self.config,
+            &safe,
+            attributes,
+            recover_all(&attributes.transactions),
+            LatestState(&self.storage),
+            self.storage.as_ref(),
+        )?;
+        if deposit_only {
+            warn!(target: "derive", number, "a batch transaction is invalid: deposit-only block");
+        }
         let info = attributes.block_info(executed.hash);
         self.storage.commit_block_with(
             &executed,
@@ -144,48 +149,6 @@ impl Chain {
                         .unwrap_or_default(),
                 )
             && body.transactions == attributes.raw_transactions())
-    }
-
-    /// Executes `attributes` on `parent`. `None` if a batch transaction cannot be included.
-    fn execute_attributes(
-        &self,
-        parent: &Header,
-        attributes: &PayloadAttributes,
-    ) -> Result<Option<ExecutedBlock>> {
-        let inputs = rollup_block_inputs(
-            &self.config,
-            parent,
-            attributes.timestamp,
-            &attributes.origin,
-            attributes.gas_limit,
-        );
-        let mut builder = self.config.executor_at(attributes.timestamp).builder(
-            parent,
-            inputs,
-            LatestState(&self.storage),
-        )?;
-        builder.set_rollup_fees(rollup_fees(attributes.l1_info));
-        for deposit in &attributes.deposits {
-            let tx = sprout_protocol::SproutTx::Deposit(deposit.clone()).recover()?;
-            if let Err(ApplyError::Invalid(err) | ApplyError::Fatal(err)) = builder.apply(tx) {
-                return Err(NodeError::Derive(format!(
-                    "a deposit failed to apply: {err}"
-                )));
-            }
-        }
-        let Some(transactions) = recover_all(&attributes.transactions) else {
-            return Ok(None);
-        };
-        for tx in transactions {
-            match builder.apply(tx) {
-                Ok(()) => {}
-                Err(ApplyError::Invalid(_)) => return Ok(None),
-                Err(ApplyError::Fatal(err)) => return Err(err.into()),
-            }
-        }
-        Ok(Some(
-            builder.finish(parent.state_root, self.storage.as_ref())?,
-        ))
     }
 
     /// Moves the safe head back to block `number` after an L1 reorg under it. A follower

@@ -38,6 +38,8 @@ pub enum Command {
     Proposer(crate::proposer_cli::ProposerArgs),
     /// Run a program in the fault-proof VM, or print the witness of one step.
     Vm(crate::vm_cli::VmArgs),
+    /// Fault proofs: run the fault-proof program on an L2 block (`sprout fp prove`).
+    Fp(crate::fp_cli::FpArgs),
     /// Move ETH between L1 and L2: deposit, withdraw, and a withdrawal's status, prove and finalize.
     Bridge(crate::bridge_cli::BridgeArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.

@@ -174,6 +174,24 @@ impl L1Client {
     /// serves neither `debug_getRawHeader` nor `debug_getRawReceipts`, so the RLP is built
     /// from the JSON fields: what the endpoint left out or altered, the hash and root checks
     /// of [`VerifiedL1Block::verify`] catch.
+    /// Block `hash`'s header, transactions and receipts as the endpoint serves them, not
+    /// verified: the fault-proof host, whose program checks everything against the hash.
+    pub async fn raw_block_by_hash(&self, hash: B256) -> Result<RawL1Block> {
+        Ok(self.raw_block(hash).await?.0)
+    }
+
+    /// The RLP of block `hash`'s header as the endpoint serves it, or `None` if it has no such
+    /// block.
+    pub async fn header_rlp_by_hash(&self, hash: B256) -> Result<Option<Bytes>> {
+        let block = self
+            .request(
+                "eth_getBlockByHash",
+                self.provider.get_block_by_hash(hash).into_future(),
+            )
+            .await?;
+        Ok(block.map(|block| alloy_rlp::encode(&block.header.inner).into()))
+    }
+
     async fn raw_block(&self, hash: B256) -> Result<(RawL1Block, Vec<Address>)> {
         let full = self
             .request(

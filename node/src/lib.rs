@@ -10,6 +10,7 @@ pub mod db_cli;
 pub mod derive;
 pub mod dev;
 pub mod error;
+pub mod fp_cli;
 pub mod l1;
 pub mod l1_prefetch;
 pub mod metrics;

@@ -56,6 +56,7 @@ fn main() -> std::process::ExitCode {
         Command::Blocktest(args) => sprout_node::blocktest::run(args),
         Command::Db(args) => sprout_node::db_cli::run(args),
         Command::Vm(args) => sprout_node::vm_cli::run(args),
+        Command::Fp(args) => sprout_node::fp_cli::run(args),
     };
     match result {
         Ok(true) => std::process::ExitCode::SUCCESS,

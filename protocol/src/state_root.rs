@@ -125,6 +125,15 @@ pub struct TrieState<'a, P: ?Sized> {
     provider: &'a P,
 }
 
+// Not derived: a derive would require `P: Clone`, and only the reference is copied.
+impl<P: ?Sized> Clone for TrieState<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: ?Sized> Copy for TrieState<'_, P> {}
+
 impl<'a, P: TrieNodeProvider + ChainData + ?Sized> TrieState<'a, P> {
     /// State as of `root`.
     pub fn new(root: B256, provider: &'a P) -> Self {

@@ -231,6 +231,31 @@ impl Storage {
         Ok(storage)
     }
 
+    /// Opens a database read-only, beside the node that writes it (the fault-proof host reads
+    /// a running node's datadir this way). It sees the database as of this call. Only this
+    /// build's schema is read; nothing is upgraded or stamped.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let opts = Options::default();
+        let db = DB::open_cf_for_read_only(&opts, path, COLUMN_FAMILIES, false)?;
+        let storage = Self {
+            db,
+            entries_decoded: AtomicU64::new(0),
+            prune: Default::default(),
+        };
+        let version = storage
+            .get(CF_META, META_SCHEMA)?
+            .and_then(|raw| <[u8; 4]>::try_from(raw.as_slice()).ok())
+            .map(u32::from_be_bytes);
+        if version != Some(STORAGE_SCHEMA) {
+            return Err(StorageError::Config(format!(
+                "the datadir {} is not in storage schema {STORAGE_SCHEMA} (it has {version:?}); start the node on it once to upgrade it",
+                path.display()
+            )));
+        }
+        storage.load_prune_state()?;
+        Ok(storage)
+    }
+
     /// Refuses a database in another layout (an older or newer Sprout's): it would be misread.
     /// A new database is stamped with [`STORAGE_SCHEMA`].
     fn check_schema(&self, path: &Path) -> Result<()> {

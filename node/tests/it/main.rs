@@ -10,6 +10,7 @@ mod catchup;
 mod crash;
 mod derivation;
 mod devnet;
+mod fp;
 mod harness;
 mod l1;
 mod lying_l1;

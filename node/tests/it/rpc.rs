@@ -190,7 +190,7 @@ fn get_proof_verifies_against_state_root() {
 }
 
 /// TestToken init code with constructor arguments ("Test", "TST", 1e24).
-fn token_bytecode() -> Bytes {
+pub(crate) fn token_bytecode() -> Bytes {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../contracts/artifacts/TestToken.json");
     let artifact: Value =

@@ -47,6 +47,7 @@
 //! epoch's timestamp, else in the next epoch, once that epoch's window has expired too. These
 //! are OP's rules for empty batches.
 
+mod execute;
 mod pipeline;
 #[cfg(test)]
 mod tests;
@@ -63,6 +64,7 @@ use crate::{
     rollup::{BlockId, GenesisSystemConfig},
 };
 
+pub use execute::{execute_derived, recover_transactions};
 pub use pipeline::{BatchDrop, Pipeline, ResumePoint, Step};
 
 /// The BaseFeeVault predeploy: where base fees go.

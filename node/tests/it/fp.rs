@@ -1,0 +1,256 @@
+//! `sprout fp prove --native` on a live devnet: the program re-derives blocks from L1 and the
+//! agreed output alone, accepts each true output root, refuses a flipped one and the right root
+//! claimed for the wrong block, and an offline replay of its recording decides the same.
+
+use std::{
+    path::Path,
+    process::{Command, Output},
+    time::{Duration, Instant},
+};
+
+use alloy::primitives::B256;
+use serde_json::{Value, json};
+
+use crate::{
+    harness::{dev_signer, quantity, sign_1559, transfer},
+    rpc::token_bytecode,
+    updevnet::{Up, rpc as call},
+};
+
+fn prove(args: &[&str]) -> (Output, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["fp", "prove", "--native", "--json"])
+        .args(args)
+        .env("SPROUT_LOG", "warn")
+        .output()
+        .expect("run sprout fp prove");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "sprout fp prove printed {:?} ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+fn online<'a>(up: &'a Up, l1: &'a str, block: &'a str) -> Vec<&'a str> {
+    let devnet = up.datadir.to_str().expect("utf-8 path");
+    vec!["--devnet", devnet, "--l1.rpc-url", l1, "--l2-block", block]
+}
+
+/// Waits until `block` is safe on the devnet's sequencer.
+fn wait_safe(up: &Up, block: u64) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let safe = call(&up.l2(), "eth_getBlockByNumber", json!(["safe", false]));
+        if quantity(&safe["number"]) >= block {
+            return;
+        }
+        assert!(Instant::now() < deadline, "block {block} never became safe");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// The receipt of `hash`, once there is one.
+fn receipt(l2: &str, hash: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let receipt = call(l2, "eth_getTransactionReceipt", json!([hash]));
+        if !receipt.is_null() {
+            return receipt;
+        }
+        assert!(Instant::now() < deadline, "no receipt for {hash}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `sprout bridge deposit` of 0.1 ETH from a dev account, with `args`; the L2 block it landed
+/// in. `reverts`: its L2 call is expected to fail.
+fn deposit(up: &Up, args: &[&str], reverts: bool) -> u64 {
+    let key = format!("{}", B256::from_slice(&dev_signer(3).to_bytes()[..]));
+    let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args([
+            "bridge",
+            "deposit",
+            "--amount",
+            "0.1ether",
+            "--private-key",
+            &key,
+        ])
+        .args(args)
+        .arg("--datadir")
+        .arg(&up.datadir)
+        .args(["--l1.rpc-url", &up.l1(), "--l2.rpc-url", &up.l2()])
+        .args(["--timeout", "120", "--json"])
+        .env("SPROUT_LOG", "warn")
+        .output()
+        .expect("run sprout bridge deposit");
+    if reverts {
+        // The bridge says so, naming the deposit's L2 transaction.
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("but failed"), "{err}");
+        let hash = err
+            .split_whitespace()
+            .find(|word| word.starts_with("0x") && word.len() == 66)
+            .unwrap_or_else(|| panic!("no transaction hash in {err}"));
+        let receipt = receipt(&up.l2(), hash);
+        assert_eq!(receipt["status"], "0x0", "{receipt}");
+        return quantity(&receipt["blockNumber"]);
+    }
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "deposit printed {:?} ({e}): {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    json["l2Block"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no l2Block in {json}"))
+}
+
+fn flip_bit(root: &str) -> String {
+    let mut root: B256 = root.parse().expect("root");
+    root.0[31] ^= 1;
+    format!("{root}")
+}
+
+#[test]
+fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let up = Up::start(tmp.path(), &["--l1.block-time", "1"]);
+    let l1 = up.l1();
+    let l2 = up.l2();
+    let start = quantity(&call(&l2, "eth_blockNumber", json!([])));
+    // 100 transfers to 100 new accounts from 4 senders, sent together: they land in one or
+    // two blocks.
+    let mut hashes = Vec::new();
+    for i in 0..100u64 {
+        let to = alloy::primitives::Address::with_last_byte(i as u8 + 1);
+        let raw = transfer(&dev_signer(4 + (i % 4) as u32), i / 4, to, 1_000 + i);
+        let hash = call(&l2, "eth_sendRawTransaction", json!([raw]));
+        hashes.push(
+            hash.as_str()
+                .unwrap_or_else(|| panic!("{hash}"))
+                .to_string(),
+        );
+    }
+    // A contract creation whose constructor logs (an ERC-20 minting its supply).
+    let deploy = sign_1559(
+        &dev_signer(2),
+        0,
+        None,
+        Default::default(),
+        3_000_000,
+        10_000_000_000,
+        1_000_000,
+        token_bytecode(),
+    );
+    let deploy = call(&l2, "eth_sendRawTransaction", json!([deploy]));
+    let transfers = receipt(&l2, &hashes[0]);
+    let created = receipt(&l2, deploy.as_str().expect("hash"));
+    assert_eq!(created["status"], "0x1");
+    assert!(!created["logs"].as_array().expect("logs").is_empty());
+    let token = created["contractAddress"]
+        .as_str()
+        .expect("address")
+        .to_string();
+    // Deposits from L1: one that succeeds, and one whose L2 call reverts (ETH sent to a
+    // contract that takes none); each lands in the first block of an epoch.
+    let paid = deposit(
+        &up,
+        &["--to", "0x00000000000000000000000000000000000000aa"],
+        false,
+    );
+    let reverted = deposit(&up, &["--to", &token], true);
+
+    let mut blocks = vec![
+        start.max(1),
+        quantity(&transfers["blockNumber"]),
+        quantity(&created["blockNumber"]),
+        paid,
+        reverted,
+    ];
+    blocks.sort_unstable();
+    blocks.dedup();
+    wait_safe(&up, blocks[blocks.len() - 1] + 1);
+    let transfers_block = quantity(&transfers["blockNumber"]);
+
+    for &block in &blocks {
+        let number = block.to_string();
+        let args = online(&up, &l1, &number);
+        let (out, valid) = prove(&args);
+        eprintln!("block {block}: {valid}");
+        assert!(out.status.success(), "block {block}: {valid}");
+        assert_eq!(valid["verdict"], "valid", "block {block}: {valid}");
+        assert_eq!(valid["derivedBlock"], block);
+        assert_eq!(valid["computedOutput"], valid["claim"]);
+        let expected = call(
+            &up.l2(),
+            "optimism_outputAtBlock",
+            json!([format!("{block:#x}")]),
+        );
+        assert_eq!(valid["claim"], expected["outputRoot"], "block {block}");
+
+        // One bit of the root changed.
+        let claim = valid["claim"].as_str().expect("claim").to_string();
+        let flipped = flip_bit(&claim);
+        let mut bad = args.clone();
+        bad.extend(["--claim", flipped.as_str()]);
+        let (out, invalid) = prove(&bad);
+        assert_eq!(out.status.code(), Some(1), "block {block}: {invalid}");
+        assert_eq!(invalid["verdict"], "invalid");
+
+        // The right root, claimed for the next block.
+        let next = (block + 1).to_string();
+        let mut wrong_block = online(&up, &l1, &next);
+        wrong_block.extend(["--claim", claim.as_str()]);
+        let (out, invalid) = prove(&wrong_block);
+        assert_eq!(out.status.code(), Some(1), "block {next}: {invalid}");
+        assert_eq!(invalid["verdict"], "invalid");
+    }
+
+    // Record a run, then replay it with no devnet at all.
+    let record = tmp.path().join("record");
+    let number = transfers_block.to_string();
+    let mut args = online(&up, &l1, &number);
+    let record_arg = record.to_str().expect("utf-8").to_string();
+    args.extend(["--record", record_arg.as_str()]);
+    let (_, recorded) = prove(&args);
+    assert_eq!(recorded["verdict"], "valid");
+    drop(up);
+    let (out, replayed) = prove(&["--offline", record_arg.as_str()]);
+    assert!(out.status.success(), "{replayed}");
+    assert_eq!(replayed["verdict"], "valid");
+    assert_eq!(replayed["computedOutput"], recorded["computedOutput"]);
+    assert_eq!(replayed["preimages"], recorded["preimages"]);
+
+    // A recording with one preimage altered is refused, not replayed.
+    tamper(&record);
+    let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["fp", "prove", "--native", "--offline", record_arg.as_str()])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not hash to it"), "{err}");
+}
+
+/// Changes the last byte of the last keccak256 preimage in a recording.
+fn tamper(dir: &Path) {
+    let path = dir.join("preimages.bin");
+    let mut raw = std::fs::read(&path).expect("read");
+    let mut at = 0;
+    let mut last_keccak = None;
+    while at < raw.len() {
+        let len = u64::from_be_bytes(raw[at + 32..at + 40].try_into().expect("len")) as usize;
+        if raw[at] == 2 && len > 0 {
+            last_keccak = Some(at + 40 + len - 1);
+        }
+        at += 40 + len;
+    }
+    let byte = last_keccak.expect("a keccak preimage");
+    raw[byte] ^= 1;
+    std::fs::write(&path, raw).expect("write");
+}
