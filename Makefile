@@ -6,7 +6,7 @@ NPM_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NPM_BIN):$(PATH)
 
 
-.PHONY: up dev test tools build vm-programs test-rust blocktest riscv contracts contracts-test contracts-check bench crash-trials fmt lint
+.PHONY: up dev test tools build vm-programs fp-program test-rust blocktest riscv contracts contracts-test contracts-check bench crash-trials fmt lint
 
 ## up: build and run the local devnet: anvil L1 (:8546), contracts, genesis, sequencer (L2 :8545)
 up: tools
@@ -31,7 +31,12 @@ test: tools riscv test-rust blocktest contracts-test contracts-check
 vm-programs:
 	fault-proof/programs/build.sh
 
-test-rust: vm-programs
+## fp-program: the fault-proof program's RISC-V ELF, where `sprout fp prove` looks for it
+## (target/riscv64imac-unknown-none-elf/release/sprout-fp-program)
+fp-program:
+	$(CARGO) build -p sprout-fp-program --bin sprout-fp-program --release --target riscv64imac-unknown-none-elf
+
+test-rust: vm-programs fp-program
 	$(CARGO) test --workspace --all-targets
 
 blocktest:

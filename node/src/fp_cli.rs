@@ -6,8 +6,10 @@ use std::{path::PathBuf, time::Instant};
 use alloy_primitives::{B256, Bytes};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use sprout_fp_host::{Host, L1Source, L2Source, Replay, read_recording, write_recording};
-use sprout_fp_program::{BootInfo, Outcome, Preimages, ProgramConfig, Verdict};
+use sprout_fp_host::{
+    Host, L1Source, L2Source, Replay, read_recording, run_in_vm, write_recording,
+};
+use sprout_fp_program::{BootInfo, Oracle, Outcome, Preimages, ProgramConfig, Verdict};
 use sprout_protocol::{
     l1_block::RawL1Block,
     output::{MESSAGE_PASSER, output_root_v0},
@@ -28,7 +30,8 @@ pub struct FpArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum FpCommand {
     /// Decide whether an output root claimed for an L2 block is right, from L1 and the agreed
-    /// output of the block before it. Exits 0 on `valid`, 1 on `invalid`.
+    /// output of the block before it, by running the fault-proof program in the VM (or
+    /// natively). Exits 0 on `valid`, 1 on `invalid`.
     Prove(ProveArgs),
 }
 
@@ -53,9 +56,14 @@ pub struct ProveArgs {
     /// The L1 endpoint.
     #[arg(long = "l1.rpc-url")]
     pub l1_rpc_url: Option<String>,
-    /// Run the program in this process, as a host library (the only mode built so far).
+    /// Run the program in this process, as a host library, instead of in the VM: a fast check
+    /// (no step count, no final state).
     #[arg(long)]
     pub native: bool,
+    /// The program's RISC-V ELF for the VM (default: the one `make fp-program` builds beside
+    /// this `sprout`'s target directory).
+    #[arg(long)]
+    pub program: Option<PathBuf>,
     /// Write the boot data and every preimage the run used to this directory.
     #[arg(long)]
     pub record: Option<PathBuf>,
@@ -74,32 +82,103 @@ pub fn run(args: FpArgs) -> Result<bool> {
     }
 }
 
+/// How the program runs.
+enum Engine {
+    Native,
+    Vm(PathBuf),
+}
+
+/// What a run decided, with what each engine can tell.
+struct Decision {
+    verdict: Verdict,
+    /// Native runs: the outputs compared.
+    outcome: Option<Outcome>,
+    /// VM runs: steps and the final state hash.
+    steps: Option<u64>,
+    final_state: Option<B256>,
+}
+
 fn prove(args: &ProveArgs) -> Result<bool> {
-    if !args.native {
-        return Err(NodeError::Config(
-            "the fault-proof program runs natively only so far (its RISC-V build for the VM is not built yet): pass --native".into(),
-        ));
-    }
+    let engine = if args.native {
+        Engine::Native
+    } else {
+        Engine::Vm(program_elf(args.program.as_deref())?)
+    };
     let started = Instant::now();
-    let (outcome, preimages, bytes, hints) = match &args.offline {
+    let (decision, boot, preimages, bytes) = match &args.offline {
         Some(dir) => {
             let recording = read_recording(dir).map_err(|e| NodeError::Config(e.to_string()))?;
-            let preimages = Preimages::new(Replay::new(&recording));
-            let outcome = sprout_fp_program::run(&preimages).map_err(program_error)?;
-            (outcome, recording.preimages.len(), recording.bytes(), 0)
+            let (decision, _) = decide(&engine, Replay::new(&recording))?;
+            let count = recording.preimages.len();
+            (decision, recording.boot, count, recording.bytes())
         }
-        None => online(args)?,
+        None => online(args, &engine)?,
     };
     let seconds = started.elapsed().as_secs_f64();
-    print(args.json, &outcome, preimages, bytes, hints, seconds);
-    Ok(outcome.verdict == Verdict::Valid)
+    print(args.json, &decision, &boot, preimages, bytes, seconds);
+    Ok(decision.verdict == Verdict::Valid)
 }
 
-fn program_error(err: sprout_fp_program::ProgramError) -> NodeError {
-    NodeError::Config(format!("the program stopped without a verdict: {err}"))
+/// The program ELF: `path`, or the one `make fp-program` builds.
+fn program_elf(path: Option<&std::path::Path>) -> Result<PathBuf> {
+    let path = match path {
+        Some(path) => path.to_path_buf(),
+        None => std::env::current_exe()?
+            .parent()
+            .and_then(|dir| dir.parent())
+            .map(|target| target.join("riscv64imac-unknown-none-elf/release/sprout-fp-program"))
+            .ok_or_else(|| NodeError::Config("cannot find this executable's directory".into()))?,
+    };
+    if !path.is_file() {
+        return Err(NodeError::Config(format!(
+            "the fault-proof program {} is missing: build it with `make fp-program`, pass --program ELF, or run natively with --native",
+            path.display()
+        )));
+    }
+    Ok(path)
 }
 
-fn online(args: &ProveArgs) -> Result<(Outcome, usize, u64, u64)> {
+/// Runs the program against `oracle` on `engine`; the oracle comes back with what it served.
+fn decide<O: Oracle>(engine: &Engine, oracle: O) -> Result<(Decision, O)> {
+    match engine {
+        Engine::Native => {
+            let preimages = Preimages::new(oracle);
+            let outcome = sprout_fp_program::run(&preimages).map_err(|err| {
+                NodeError::Config(format!("the program stopped without a verdict: {err}"))
+            })?;
+            let decision = Decision {
+                verdict: outcome.verdict,
+                outcome: Some(outcome),
+                steps: None,
+                final_state: None,
+            };
+            Ok((decision, preimages.into_oracle()))
+        }
+        Engine::Vm(elf) => {
+            let run = run_in_vm(elf, oracle, None).map_err(|e| NodeError::Config(e.to_string()))?;
+            let verdict = match run.exit_code {
+                0 => Verdict::Valid,
+                1 => Verdict::Invalid,
+                code => {
+                    return Err(NodeError::Config(format!(
+                        "the program reached no verdict in the VM (exit code {code} after {} steps): {}",
+                        run.steps,
+                        run.stderr.trim()
+                    )));
+                }
+            };
+            let decision = Decision {
+                verdict,
+                outcome: None,
+                steps: Some(run.steps),
+                final_state: Some(run.state_hash),
+            };
+            Ok((decision, run.oracle))
+        }
+    }
+}
+
+fn online(args: &ProveArgs, engine: &Engine) -> Result<(Decision, BootInfo, usize, u64)> {
     let (chain_path, datadir) = match (&args.devnet, &args.chain, &args.datadir) {
         (Some(devnet), None, None) => (devnet.join("rollup.json"), devnet.join("l2")),
         (None, Some(chain), Some(datadir)) => (chain.clone(), datadir.clone()),
@@ -157,19 +236,12 @@ fn online(args: &ProveArgs) -> Result<(Outcome, usize, u64, u64)> {
         NodeL2(&storage),
     )
     .map_err(|e| NodeError::Config(e.to_string()))?;
-    let preimages = Preimages::new(host);
-    let outcome = sprout_fp_program::run(&preimages).map_err(program_error)?;
-    let host = preimages.into_oracle();
+    let (decision, host) = decide(engine, host)?;
     let recording = host.recording();
     if let Some(dir) = &args.record {
         write_recording(dir, &recording).map_err(|e| NodeError::Config(e.to_string()))?;
     }
-    Ok((
-        outcome,
-        recording.preimages.len(),
-        recording.bytes(),
-        host.hints(),
-    ))
+    Ok((decision, boot, recording.preimages.len(), recording.bytes()))
 }
 
 struct BlockOutput {
@@ -244,42 +316,55 @@ impl L1Source for RpcL1<'_> {
     }
 }
 
-fn print(json: bool, outcome: &Outcome, preimages: usize, bytes: u64, hints: u64, seconds: f64) {
-    let verdict = match outcome.verdict {
+fn print(
+    json: bool,
+    decision: &Decision,
+    boot: &BootInfo,
+    preimages: usize,
+    bytes: u64,
+    seconds: f64,
+) {
+    let verdict = match decision.verdict {
         Verdict::Valid => "valid",
         Verdict::Invalid => "invalid",
     };
+    let outcome = decision.outcome.as_ref();
     if json {
         println!(
             "{}",
             json!({
                 "verdict": verdict,
-                "mode": "native",
-                "agreedBlock": outcome.agreed_block,
-                "agreedOutput": outcome.boot.agreed_output,
-                "claimedBlock": outcome.boot.claimed_block,
-                "claim": outcome.boot.claimed_output,
-                "derivedBlock": outcome.derived_block,
-                "derivedHash": outcome.derived_hash,
-                "computedOutput": outcome.computed_output,
-                "l1Head": outcome.boot.l1_head,
-                "configHash": outcome.boot.config_hash,
+                "mode": if decision.steps.is_some() { "vm" } else { "native" },
+                "agreedOutput": boot.agreed_output,
+                "claimedBlock": boot.claimed_block,
+                "claim": boot.claimed_output,
+                "l1Head": boot.l1_head,
+                "configHash": boot.config_hash,
+                "agreedBlock": outcome.map(|o| o.agreed_block),
+                "derivedBlock": outcome.map(|o| o.derived_block),
+                "derivedHash": outcome.map(|o| o.derived_hash),
+                "computedOutput": outcome.map(|o| o.computed_output),
+                "steps": decision.steps,
+                "finalState": decision.final_state,
                 "preimages": preimages,
                 "preimageBytes": bytes,
-                "hints": hints,
                 "seconds": seconds,
-                "steps": null,
-                "finalState": null,
             })
         );
-    } else {
+        return;
+    }
+    let how = match (decision.steps, decision.final_state) {
+        (Some(steps), Some(state)) => format!("{steps} VM steps, final state {state}"),
+        _ => "native".to_string(),
+    };
+    println!(
+        "{verdict}: block {} claimed {} (L1 head {}); {preimages} preimages, {bytes} bytes, {seconds:.2} s, {how}",
+        boot.claimed_block, boot.claimed_output, boot.l1_head,
+    );
+    if let Some(outcome) = outcome {
         println!(
-            "{verdict}: block {} claimed {}; derived block {} from L1 up to {} has output {} ({preimages} preimages, {bytes} bytes, {seconds:.2} s, native)",
-            outcome.boot.claimed_block,
-            outcome.boot.claimed_output,
-            outcome.derived_block,
-            outcome.boot.l1_head,
-            outcome.computed_output,
+            "derived block {} ({}) has output {}",
+            outcome.derived_block, outcome.derived_hash, outcome.computed_output
         );
     }
 }

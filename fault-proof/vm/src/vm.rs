@@ -68,6 +68,13 @@ impl<O> std::fmt::Debug for Vm<O> {
     }
 }
 
+impl<O> Vm<O> {
+    /// The oracle back, after a run.
+    pub fn into_oracle(self) -> O {
+        self.oracle
+    }
+}
+
 impl<O: PreimageOracle> Vm<O> {
     /// A VM at the entry point of `elf`.
     pub fn new(elf: &Elf, oracle: O) -> Self {

@@ -17,9 +17,10 @@ use crate::{
     updevnet::{Up, rpc as call},
 };
 
+/// `sprout fp prove --json ARGS`: in the VM, or natively with `--native` among `args`.
 fn prove(args: &[&str]) -> (Output, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
-        .args(["fp", "prove", "--native", "--json"])
+        .args(["fp", "prove", "--json"])
         .args(args)
         .env("SPROUT_LOG", "warn")
         .output()
@@ -37,6 +38,11 @@ fn prove(args: &[&str]) -> (Output, Value) {
 fn online<'a>(up: &'a Up, l1: &'a str, block: &'a str) -> Vec<&'a str> {
     let devnet = up.datadir.to_str().expect("utf-8 path");
     vec!["--devnet", devnet, "--l1.rpc-url", l1, "--l2-block", block]
+}
+
+fn native<'a>(mut args: Vec<&'a str>) -> Vec<&'a str> {
+    args.push("--native");
+    args
 }
 
 /// Waits until `block` is safe on the devnet's sequencer.
@@ -180,8 +186,7 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
     for &block in &blocks {
         let number = block.to_string();
         let args = online(&up, &l1, &number);
-        let (out, valid) = prove(&args);
-        eprintln!("block {block}: {valid}");
+        let (out, valid) = prove(&native(args.clone()));
         assert!(out.status.success(), "block {block}: {valid}");
         assert_eq!(valid["verdict"], "valid", "block {block}: {valid}");
         assert_eq!(valid["derivedBlock"], block);
@@ -193,25 +198,57 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
         );
         assert_eq!(valid["claim"], expected["outputRoot"], "block {block}");
 
+        // The same run in the VM: the same verdict from the same preimages.
+        let (out, vm) = prove(&args);
+        eprintln!("block {block} in the VM: {vm}");
+        assert!(out.status.success(), "block {block} in the VM: {vm}");
+        assert_eq!(vm["verdict"], "valid");
+        assert_eq!(vm["mode"], "vm");
+        assert_eq!(vm["preimages"], valid["preimages"], "block {block}");
+        assert_eq!(vm["preimageBytes"], valid["preimageBytes"], "block {block}");
+        assert!(vm["steps"].as_u64().expect("steps") > 0);
+        // Exited with 0: the state hash's status byte.
+        assert!(
+            vm["finalState"]
+                .as_str()
+                .expect("state")
+                .starts_with("0x00")
+        );
+
         // One bit of the root changed.
         let claim = valid["claim"].as_str().expect("claim").to_string();
         let flipped = flip_bit(&claim);
         let mut bad = args.clone();
         bad.extend(["--claim", flipped.as_str()]);
-        let (out, invalid) = prove(&bad);
+        let (out, invalid) = prove(&native(bad.clone()));
         assert_eq!(out.status.code(), Some(1), "block {block}: {invalid}");
         assert_eq!(invalid["verdict"], "invalid");
+        if block == transfers_block {
+            let (out, invalid) = prove(&bad);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "block {block} in the VM: {invalid}"
+            );
+            assert_eq!(invalid["verdict"], "invalid");
+            assert!(
+                invalid["finalState"]
+                    .as_str()
+                    .expect("state")
+                    .starts_with("0x01")
+            );
+        }
 
         // The right root, claimed for the next block.
         let next = (block + 1).to_string();
         let mut wrong_block = online(&up, &l1, &next);
         wrong_block.extend(["--claim", claim.as_str()]);
-        let (out, invalid) = prove(&wrong_block);
+        let (out, invalid) = prove(&native(wrong_block));
         assert_eq!(out.status.code(), Some(1), "block {next}: {invalid}");
         assert_eq!(invalid["verdict"], "invalid");
     }
 
-    // Record a run, then replay it with no devnet at all.
+    // Record a VM run, then replay it with no devnet at all: the same final state.
     let record = tmp.path().join("record");
     let number = transfers_block.to_string();
     let mut args = online(&up, &l1, &number);
@@ -219,12 +256,26 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
     args.extend(["--record", record_arg.as_str()]);
     let (_, recorded) = prove(&args);
     assert_eq!(recorded["verdict"], "valid");
+    // The native run reads exactly the same preimages.
+    let native_record = tmp.path().join("native-record");
+    let native_arg = native_record.to_str().expect("utf-8").to_string();
+    let mut args = native(online(&up, &l1, &number));
+    args.extend(["--record", native_arg.as_str()]);
+    prove(&args);
+    assert_eq!(
+        std::fs::read(record.join("preimages.bin")).expect("vm record"),
+        std::fs::read(native_record.join("preimages.bin")).expect("native record"),
+    );
     drop(up);
     let (out, replayed) = prove(&["--offline", record_arg.as_str()]);
     assert!(out.status.success(), "{replayed}");
     assert_eq!(replayed["verdict"], "valid");
-    assert_eq!(replayed["computedOutput"], recorded["computedOutput"]);
+    assert_eq!(replayed["finalState"], recorded["finalState"]);
+    assert_eq!(replayed["steps"], recorded["steps"]);
     assert_eq!(replayed["preimages"], recorded["preimages"]);
+    let (out, replayed) = prove(&["--native", "--offline", record_arg.as_str()]);
+    assert!(out.status.success(), "{replayed}");
+    assert_eq!(replayed["verdict"], "valid");
 
     // A recording with one preimage altered is refused, not replayed.
     tamper(&record);

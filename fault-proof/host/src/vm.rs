@@ -1,0 +1,95 @@
+//! Running the program's ELF in the fault-proof VM, with any [`Oracle`] as the VM's preimage
+//! oracle.
+
+use std::{cell::RefCell, path::Path, time::Instant};
+
+use alloy_primitives::B256;
+use sprout_fault_proof_vm::{PreimageOracle, Status, Vm, run::load_elf};
+use sprout_fp_program::Oracle;
+
+use crate::HostError;
+
+/// The program's oracle as the VM's (which reads through `&self`): keys and hints pass
+/// through, and the first failure is kept, to say why the VM stopped.
+struct VmOracle<O> {
+    inner: RefCell<O>,
+    failure: RefCell<Option<String>>,
+}
+
+impl<O: Oracle> PreimageOracle for VmOracle<O> {
+    fn get(&self, key: B256) -> sprout_fault_proof_vm::Result<Vec<u8>> {
+        self.inner.borrow_mut().get(&key.0).map_err(|err| {
+            self.failure.borrow_mut().get_or_insert(err);
+            sprout_fault_proof_vm::Error::MissingPreimage(key)
+        })
+    }
+
+    fn hint(&mut self, data: &[u8]) {
+        let result = match std::str::from_utf8(data) {
+            Ok(hint) => self.inner.get_mut().hint(hint),
+            Err(_) => Err(format!("a hint that is not UTF-8: {data:?}")),
+        };
+        if let Err(err) = result {
+            self.failure.get_mut().get_or_insert(err);
+        }
+    }
+}
+
+/// What a VM run of the program did.
+#[derive(Debug)]
+pub struct VmRun<O> {
+    /// How the VM ended: exited with 0 (valid), 1 (invalid) or 2 (no verdict, or a VM panic).
+    pub status: Status,
+    /// The exit code.
+    pub exit_code: u8,
+    /// Steps executed.
+    pub steps: u64,
+    /// The final VM state hash.
+    pub state_hash: B256,
+    /// What the program wrote to stderr (why it reached no verdict).
+    pub stderr: String,
+    /// Wall time.
+    pub seconds: f64,
+    /// The oracle it read through.
+    pub oracle: O,
+}
+
+/// Runs the program ELF at `elf` in the VM against `oracle`, for at most `max_steps` steps.
+pub fn run_in_vm<O: Oracle>(
+    elf: &Path,
+    oracle: O,
+    max_steps: Option<u64>,
+) -> Result<VmRun<O>, HostError> {
+    let elf = load_elf(elf).map_err(|e| HostError::Source(format!("the program ELF: {e}")))?;
+    let mut vm = Vm::new(
+        &elf,
+        VmOracle {
+            inner: RefCell::new(oracle),
+            failure: RefCell::new(None),
+        },
+    );
+    let started = Instant::now();
+    let result = vm.run(max_steps);
+    let seconds = started.elapsed().as_secs_f64();
+    let status = vm.status();
+    let state_hash = vm.state_hash();
+    let (steps, exit_code) = (vm.state.step, vm.state.exit_code);
+    let stderr = String::from_utf8_lossy(&vm.stderr).into_owned();
+    let oracle = vm.into_oracle();
+    let failure = oracle.failure.into_inner();
+    if let Err(err) = result {
+        return Err(HostError::Source(match failure {
+            Some(why) => format!("the VM stopped at step {steps}: {err} ({why})"),
+            None => format!("the VM stopped at step {steps}: {err}"),
+        }));
+    }
+    Ok(VmRun {
+        status,
+        exit_code,
+        steps,
+        state_hash,
+        stderr,
+        seconds,
+        oracle: oracle.inner.into_inner(),
+    })
+}
