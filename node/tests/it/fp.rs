@@ -40,7 +40,7 @@ fn online<'a>(up: &'a Up, l1: &'a str, block: &'a str) -> Vec<&'a str> {
     vec!["--devnet", devnet, "--l1.rpc-url", l1, "--l2-block", block]
 }
 
-fn native<'a>(mut args: Vec<&'a str>) -> Vec<&'a str> {
+fn native(mut args: Vec<&str>) -> Vec<&str> {
     args.push("--native");
     args
 }
