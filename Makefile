@@ -6,7 +6,7 @@ NPM_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NPM_BIN):$(PATH)
 
 
-.PHONY: up dev test tools build vm-programs fp-program test-rust blocktest riscv contracts contracts-test contracts-check bench crash-trials fmt lint
+.PHONY: up dev test tools build vm-programs fp-program fp-prestate test-rust blocktest riscv contracts contracts-test contracts-check bench crash-trials fmt lint
 
 ## up: build and run the local devnet: anvil L1 (:8546), contracts, genesis, sequencer (L2 :8545)
 up: tools
@@ -32,9 +32,18 @@ vm-programs:
 	fault-proof/programs/build.sh
 
 ## fp-program: the fault-proof program's RISC-V ELF, where `sprout fp prove` looks for it
-## (target/riscv64imac-unknown-none-elf/release/sprout-fp-program)
+## (target/riscv64imac-unknown-none-elf/release/sprout-fp-program). Reproducible: no debug
+## info, no symbols, and no build path in it, so any clone builds the same bytes.
+FP_RUSTFLAGS := -C debuginfo=0 -C strip=symbols --remap-path-prefix=$(CURDIR)=/sprout \
+	--remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)=/cargo
 fp-program:
-	$(CARGO) build -p sprout-fp-program --bin sprout-fp-program --release --target riscv64imac-unknown-none-elf
+	RUSTFLAGS="$(FP_RUSTFLAGS)" $(CARGO) build -p sprout-fp-program --bin sprout-fp-program \
+		--release --target riscv64imac-unknown-none-elf
+
+## fp-prestate: record the program's absolute prestate in fault-proof/program/PRESTATE, which
+## `make test` checks a fresh build reproduces
+fp-prestate: fp-program
+	$(CARGO) run -q -p sprout-node --bin sprout -- fp prestate > fault-proof/program/PRESTATE
 
 test-rust: vm-programs fp-program
 	$(CARGO) test --workspace --all-targets

@@ -33,6 +33,20 @@ pub enum FpCommand {
     /// output of the block before it, by running the fault-proof program in the VM (or
     /// natively). Exits 0 on `valid`, 1 on `invalid`.
     Prove(ProveArgs),
+    /// Print the program's absolute prestate: the VM state hash of its ELF at step 0, the value
+    /// a dispute game commits to.
+    Prestate(PrestateArgs),
+}
+
+/// `sprout fp prestate` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct PrestateArgs {
+    /// The program's RISC-V ELF (default: the one `make fp-program` builds).
+    #[arg(long)]
+    pub program: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `sprout fp prove` arguments.
@@ -79,7 +93,31 @@ pub struct ProveArgs {
 pub fn run(args: FpArgs) -> Result<bool> {
     match args.command {
         FpCommand::Prove(args) => prove(&args),
+        FpCommand::Prestate(args) => prestate(&args),
     }
+}
+
+fn prestate(args: &PrestateArgs) -> Result<bool> {
+    let path = program_elf(args.program.as_deref())?;
+    let bytes = std::fs::read(&path)?;
+    let elf = sprout_fault_proof_vm::elf::Elf::parse(&bytes)
+        .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?;
+    let prestate =
+        sprout_fault_proof_vm::Vm::new(&elf, sprout_fault_proof_vm::NoOracle).state_hash();
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "prestate": prestate,
+                "program": path.display().to_string(),
+                "elfKeccak256": alloy_primitives::keccak256(&bytes),
+                "elfBytes": bytes.len(),
+            })
+        );
+    } else {
+        println!("{prestate}");
+    }
+    Ok(true)
 }
 
 /// How the program runs.

@@ -305,3 +305,32 @@ fn tamper(dir: &Path) {
     raw[byte] ^= 1;
     std::fs::write(&path, raw).expect("write");
 }
+
+/// The ELF `make fp-program` built here is byte for byte the one whose prestate is committed:
+/// the build is reproducible (no paths, no debug info), so any clone on any machine with the
+/// pinned toolchain gets the prestate a dispute game commits to.
+#[test]
+fn the_absolute_prestate_is_the_committed_one() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["fp", "prestate", "--json"])
+        .output()
+        .expect("run sprout fp prestate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let prestate = json["prestate"].as_str().expect("prestate");
+    // Status 3: not exited.
+    assert!(prestate.starts_with("0x03"), "{prestate}");
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fault-proof/program/PRESTATE"),
+    )
+    .expect("fault-proof/program/PRESTATE");
+    assert_eq!(
+        prestate,
+        committed.trim(),
+        "the program's ELF changed (its source, protocol's or a dependency's): its absolute prestate is now {prestate}; if that is meant, record it with `make fp-prestate` and commit fault-proof/program/PRESTATE"
+    );
+}
