@@ -72,7 +72,7 @@ crash-trials:
 		crash::crash_trials_at_random_moments_under_load_lose_no_receipted_transaction
 
 ## bench: benchmark figures (not pass/fail), side by side with anvil
-bench: tools
+bench: tools fp-program
 	$(CARGO) run --release -p sprout-bench
 
 fmt:

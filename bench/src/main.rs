@@ -4,6 +4,7 @@ mod batches;
 mod derive;
 mod e2e;
 mod executor;
+mod fp;
 mod http;
 mod prune;
 mod report;
@@ -83,6 +84,12 @@ struct Args {
     /// Skip the withdrawal figure.
     #[arg(long)]
     skip_withdraw: bool,
+    /// Skip the fault-proof figures (the program in the VM on devnet blocks).
+    #[arg(long)]
+    skip_fp: bool,
+    /// Transfers in each block the fault-proof program proves.
+    #[arg(long = "fp.sizes", value_delimiter = ',', default_values_t = [0u64, 100, 1000])]
+    fp_sizes: Vec<u64>,
     /// Seconds of load before a new follower syncs the history.
     #[arg(long = "derive.seconds", default_value_t = 120)]
     derive_seconds: u64,
@@ -261,6 +268,11 @@ fn run(args: &Args) -> Result<Report> {
         let sprout = sprout_binary(args)?;
         progress("withdrawal: sprout bridge withdraw, prove and finalize on a devnet");
         report.withdraw = Some(withdraw::run(&sprout)?);
+    }
+    if !args.skip_fp {
+        let sprout = sprout_binary(args)?;
+        progress("fault proof: sprout fp prove on devnet blocks, in the VM and natively");
+        report.fp = fp::run(&sprout, &args.fp_sizes)?;
     }
     Ok(report)
 }

@@ -134,6 +134,8 @@ pub struct Report {
     pub storage: Vec<crate::storage::StorageFigure>,
     /// Datadir growth, archive against `--prune`.
     pub prune: Vec<crate::prune::PruneFigure>,
+    /// The fault-proof program on devnet blocks.
+    pub fp: Vec<crate::fp::FpFigure>,
 }
 
 impl Report {
@@ -150,6 +152,7 @@ impl Report {
             withdraw: None,
             storage: Vec::new(),
             prune: Vec::new(),
+            fp: Vec::new(),
         }
     }
 
@@ -178,6 +181,7 @@ impl Report {
             "withdraw": self.withdraw,
             "storage": self.storage,
             "prune": self.prune,
+            "faultProof": self.fp,
             "e2e": self.e2e.iter().map(|(name, r)| json!({ "node": name, "result": r })).collect::<Vec<_>>(),
             "sproutOverAnvil": self.ratio(),
         })
@@ -188,6 +192,33 @@ impl Report {
         self.print_main_tables();
         self.print_derive();
         self.print_withdraw();
+        self.print_fp();
+    }
+
+    fn print_fp(&self) {
+        if self.fp.is_empty() {
+            return;
+        }
+        println!();
+        println!("Fault-proof program, `sprout fp prove` on a devnet block (VM, and natively)");
+        println!();
+        println!(
+            "| transfers | VM steps | VM s | M steps/s | native s | preimages | preimage KiB | VM peak RSS MiB |"
+        );
+        println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for f in &self.fp {
+            println!(
+                "| {} | {} | {:.2} | {:.1} | {:.2} | {} | {:.1} | {:.0} |",
+                f.transfers,
+                f.steps,
+                f.vm_s,
+                f.steps_per_s / 1e6,
+                f.native_s,
+                f.preimages,
+                f.preimage_bytes as f64 / 1024.0,
+                f.peak_rss_mib
+            );
+        }
     }
 
     fn print_main_tables(&self) {
