@@ -12,7 +12,7 @@ use alloy::primitives::B256;
 use serde_json::{Value, json};
 
 use crate::{
-    harness::{dev_signer, quantity, sign_1559, transfer},
+    harness::{dev_signer, npm_tool, quantity, sign_1559, transfer},
     rpc::token_bytecode,
     updevnet::{Up, rpc as call},
 };
@@ -55,6 +55,54 @@ fn wait_safe(up: &Up, block: u64) {
         }
         assert!(Instant::now() < deadline, "block {block} never became safe");
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Calls `setGasConfigEcotone(base, blob)` on the devnet's SystemConfig as its owner (dev
+/// account 0) with cast; returns the first L2 block whose L1-info deposit carries the new
+/// scalars.
+fn fee_update(up: &Up, base: u32, blob: u32) -> u64 {
+    let key = format!("{}", B256::from_slice(&dev_signer(0).to_bytes()[..]));
+    let out = Command::new(npm_tool("cast"))
+        .args(["send", "--rpc-url", &up.l1(), "--private-key", &key])
+        .arg(up.get("/contracts/systemConfig"))
+        .args([
+            "setGasConfigEcotone(uint32,uint32)",
+            &base.to_string(),
+            &blob.to_string(),
+        ])
+        .output()
+        .expect("cast send");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Ecotone L1-info calldata: selector, then the base-fee and blob-base-fee scalars.
+    let mut want = format!("{base:08x}{blob:08x}");
+    want.insert_str(0, "0x440a5e20");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut number = quantity(&call(&up.l2(), "eth_blockNumber", json!([])));
+    loop {
+        let block = call(
+            &up.l2(),
+            "eth_getBlockByNumber",
+            json!([format!("{number:#x}"), true]),
+        );
+        if !block.is_null() {
+            let input = block["transactions"][0]["input"]
+                .as_str()
+                .unwrap_or_default();
+            if input.starts_with(&want) {
+                return number;
+            }
+            number += 1;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no L2 block carries the new scalars"
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -171,12 +219,17 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
     );
     let reverted = deposit(&up, &["--to", &token], true);
 
+    // The SystemConfig's owner sets new fee scalars on L1: the first L2 block of the update's
+    // epoch carries them in its L1-info deposit.
+    let updated = fee_update(&up, 7, 9);
+
     let mut blocks = vec![
         start.max(1),
         quantity(&transfers["blockNumber"]),
         quantity(&created["blockNumber"]),
         paid,
         reverted,
+        updated,
     ];
     blocks.sort_unstable();
     blocks.dedup();
