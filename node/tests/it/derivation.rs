@@ -107,6 +107,21 @@ async fn without_batches_the_window_forces_deposit_only_blocks_that_carry_deposi
     let out_b = follower.call("optimism_outputAtBlock", json!([format!("{safe:#x}")]));
     assert_eq!(out_a["outputRoot"], out_b["outputRoot"]);
     assert_eq!(out_a["blockRef"]["hash"], block_hash(&follower, safe));
+
+    // The fault-proof program derives the same forced blocks: the one carrying the deposit,
+    // and the one that replaced the sequencer's block with the user transaction.
+    let datadir = net.dir.path().join("follower");
+    for block in [quantity(&receipt["blockNumber"]), number] {
+        let txs = follower.call("eth_getBlockByNumber", json!([format!("{block:#x}"), true]));
+        for tx in txs["transactions"].as_array().expect("transactions") {
+            assert_eq!(tx["type"], "0x7e", "block {block} is deposit-only");
+        }
+        for native in [true, false] {
+            let proof =
+                crate::fp::prove_on(&net.rollup_path, &datadir, &net.l1_url(), block, native);
+            assert_eq!(proof["verdict"], "valid", "block {block}: {proof}");
+        }
+    }
 }
 
 /// Contract creation code: deploys a runtime that stores its first calldata word in slot 0.

@@ -35,6 +35,28 @@ fn prove(args: &[&str]) -> (Output, Value) {
     (out, json)
 }
 
+/// `sprout fp prove --json` of block `block` of the node whose datadir is `datadir` on the
+/// rollup `chain` (`rollup.json`), in the VM or natively; the verdict JSON.
+pub(crate) fn prove_on(chain: &Path, datadir: &Path, l1: &str, block: u64, native: bool) -> Value {
+    let number = block.to_string();
+    let mut args = vec![
+        "--chain",
+        chain.to_str().expect("utf-8 path"),
+        "--datadir",
+        datadir.to_str().expect("utf-8 path"),
+        "--l1.rpc-url",
+        l1,
+        "--l2-block",
+        &number,
+    ];
+    if native {
+        args.push("--native");
+    }
+    let (out, json) = prove(&args);
+    assert!(out.status.success(), "block {block}: {json}");
+    json
+}
+
 fn online<'a>(up: &'a Up, l1: &'a str, block: &'a str) -> Vec<&'a str> {
     let devnet = up.datadir.to_str().expect("utf-8 path");
     vec!["--devnet", devnet, "--l1.rpc-url", l1, "--l2-block", block]
