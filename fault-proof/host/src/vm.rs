@@ -93,3 +93,27 @@ pub fn run_in_vm<O: Oracle>(
         oracle: oracle.inner.into_inner(),
     })
 }
+
+/// Steps per program counter of a VM run of `elf` against `oracle`: where the steps go, for
+/// a profile (the `profile` example maps them to functions). Slower than [`run_in_vm`].
+pub fn pc_histogram<O: Oracle>(
+    elf: &Path,
+    oracle: O,
+) -> Result<std::collections::HashMap<u64, u64>, HostError> {
+    let elf = load_elf(elf).map_err(|e| HostError::Source(format!("the program ELF: {e}")))?;
+    let mut vm = Vm::new(
+        &elf,
+        VmOracle {
+            inner: RefCell::new(oracle),
+            failure: RefCell::new(None),
+        },
+    );
+    let mut counts = std::collections::HashMap::new();
+    while !vm.state.exited {
+        *counts.entry(vm.state.pc).or_insert(0u64) += 1;
+        let next = vm.state.step + 1;
+        vm.run(Some(next))
+            .map_err(|e| HostError::Source(format!("the VM stopped: {e}")))?;
+    }
+    Ok(counts)
+}
