@@ -204,20 +204,13 @@ impl Chain {
         {
             *self.head_l1_info.write() = Some((executed.hash, info));
         }
-        let included: Vec<B256> = executed
-            .block
-            .body
-            .transactions
-            .iter()
-            .map(|tx| tx.hash())
-            .collect();
         // A rollup's next block has the head's gas limit unless a SystemConfig update changes
         // it again.
         self.pool
             .set_block_gas_limit(executed.block.header.gas_limit);
         self.pool.on_block_committed(
             &PoolState(&self.storage),
-            &included,
+            &new_block.tx_hashes,
             self.config.next_base_fee(&executed.block.header),
         );
         log_block(executed);

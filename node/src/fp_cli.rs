@@ -12,7 +12,7 @@ use sprout_fp_host::{
 use sprout_fp_program::{BootInfo, Oracle, Outcome, Preimages, ProgramConfig, Verdict};
 use sprout_protocol::{
     l1_block::RawL1Block,
-    output::{MESSAGE_PASSER, output_root_v0},
+    output::{MESSAGE_PASSER, output_preimage_v0},
     state_root::TrieState,
 };
 use sprout_storage::Storage;
@@ -295,15 +295,10 @@ fn block_output(storage: &Storage, number: u64) -> Result<BlockOutput> {
     let header = storage
         .header(&hash)?
         .ok_or(NodeError::UnknownBlock(hash))?;
-    let passer = TrieState::new(header.state_root, storage)
-        .trie_account(MESSAGE_PASSER)?
-        .map_or(alloy_trie::EMPTY_ROOT_HASH, |account| account.storage_root);
-    let mut preimage = [0u8; 128];
-    preimage[32..64].copy_from_slice(header.state_root.as_slice());
-    preimage[64..96].copy_from_slice(passer.as_slice());
-    preimage[96..].copy_from_slice(hash.as_slice());
+    let passer = TrieState::new(header.state_root, storage).storage_root(MESSAGE_PASSER)?;
+    let preimage = output_preimage_v0(header.state_root, passer, hash);
     Ok(BlockOutput {
-        output: output_root_v0(header.state_root, passer, hash),
+        output: alloy_primitives::keccak256(preimage),
         preimage,
     })
 }

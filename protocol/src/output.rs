@@ -15,12 +15,26 @@ pub fn output_root_v0(
     message_passer_storage_root: B256,
     block_hash: B256,
 ) -> B256 {
+    keccak256(output_preimage_v0(
+        state_root,
+        message_passer_storage_root,
+        block_hash,
+    ))
+}
+
+/// The 128 bytes the v0 output root hashes: `version ++ state_root ++
+/// message_passer_storage_root ++ block_hash`.
+pub fn output_preimage_v0(
+    state_root: B256,
+    message_passer_storage_root: B256,
+    block_hash: B256,
+) -> [u8; 128] {
     let mut preimage = [0u8; 128];
     preimage[..32].copy_from_slice(OUTPUT_VERSION_V0.as_slice());
     preimage[32..64].copy_from_slice(state_root.as_slice());
     preimage[64..96].copy_from_slice(message_passer_storage_root.as_slice());
     preimage[96..].copy_from_slice(block_hash.as_slice());
-    keccak256(preimage)
+    preimage
 }
 
 #[cfg(test)]

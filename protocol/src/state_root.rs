@@ -140,6 +140,14 @@ impl<'a, P: TrieNodeProvider + ChainData + ?Sized> TrieState<'a, P> {
         Self { root, provider }
     }
 
+    /// The storage root of `address` (the empty root if it has no account): the output root's
+    /// message-passer root is this for [`MESSAGE_PASSER`](crate::output::MESSAGE_PASSER).
+    pub fn storage_root(&self, address: Address) -> Result<B256> {
+        Ok(self
+            .trie_account(address)?
+            .map_or(EMPTY_ROOT_HASH, |account| account.storage_root))
+    }
+
     /// The account leaf, with its storage root.
     pub fn trie_account(&self, address: Address) -> Result<Option<TrieAccount>> {
         let trie = Trie::new(self.root, self.provider);

@@ -444,10 +444,7 @@ impl RpcContext {
         let (header, hash) = self.resolve(Some(BlockId::Number(number)))?;
         let storage = self.chain.storage();
         let passer_root = self.historical(&header, || {
-            Ok(TrieState::new(header.state_root, storage)
-                .trie_account(MESSAGE_PASSER)?
-                .map(|account| account.storage_root)
-                .unwrap_or(alloy_trie::EMPTY_ROOT_HASH))
+            Ok(TrieState::new(header.state_root, storage).storage_root(MESSAGE_PASSER)?)
         })?;
         Ok(json!({
             "version": OUTPUT_VERSION_V0,

@@ -190,9 +190,6 @@ fn agreed_block<O: Oracle>(preimages: &Preimages<O>, output: B256) -> Result<(He
 
 /// The v0 output root of a block whose state `l2` holds.
 fn output_root<O: Oracle>(header: &Header, hash: B256, l2: &PreimageL2<'_, O>) -> Result<B256> {
-    let passer = TrieState::new(header.state_root, l2)
-        .trie_account(MESSAGE_PASSER)?
-        .map(|account| account.storage_root)
-        .unwrap_or(alloy_consensus::EMPTY_ROOT_HASH);
+    let passer = TrieState::new(header.state_root, l2).storage_root(MESSAGE_PASSER)?;
     Ok(output_root_v0(header.state_root, passer, hash))
 }
