@@ -14,6 +14,10 @@ const artifactsDir = path.join(root, 'artifacts');
 // [source file under src/, contract name]
 const CONTRACTS = [
   ['L1/Portal.sol', 'Portal'],
+  ['L1/FaultProofPortal.sol', 'FaultProofPortal'],
+  ['dispute/DisputeGameFactory.sol', 'DisputeGameFactory'],
+  ['dispute/AnchorStateRegistry.sol', 'AnchorStateRegistry'],
+  ['dispute/FaultDisputeGame.sol', 'FaultDisputeGame'],
   ['L1/L2OutputOracle.sol', 'L2OutputOracle'],
   ['L1/SystemConfig.sol', 'SystemConfig'],
   ['L2/L1Block.sol', 'L1Block'],

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {Vm} from "./lib/Test.sol";
 import {L1Setup} from "./lib/Setup.sol";
 import {Portal} from "../src/L1/Portal.sol";
+import {PortalBase} from "../src/L1/PortalBase.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 
 contract DepositCaller {
@@ -126,19 +127,19 @@ contract DepositTest is L1Setup {
     }
 
     function test_RevertWhen_creationWithTarget() public {
-        vm.expectRevert(Portal.BadTarget.selector);
+        vm.expectRevert(PortalBase.BadTarget.selector);
         portal.depositTransaction(address(1), 0, 100_000, true, hex"00");
     }
 
     function test_RevertWhen_gasLimitBelowMinimum() public {
         bytes memory data = new bytes(10);
-        vm.expectRevert(Portal.SmallGasLimit.selector);
+        vm.expectRevert(PortalBase.SmallGasLimit.selector);
         portal.depositTransaction(address(1), 0, 21_159, false, data);
     }
 
     function test_RevertWhen_dataTooLarge() public {
         bytes memory data = new bytes(120_001);
-        vm.expectRevert(Portal.LargeCalldata.selector);
+        vm.expectRevert(PortalBase.LargeCalldata.selector);
         portal.depositTransaction(address(1), 0, 3_000_000, false, data);
     }
 
@@ -150,7 +151,7 @@ contract DepositTest is L1Setup {
     function test_RevertWhen_blockDepositGasExceeded() public {
         portal.depositTransaction(address(1), 0, 15_000_000, false, "");
         portal.depositTransaction(address(1), 0, 5_000_000, false, "");
-        vm.expectRevert(Portal.DepositGasLimitExceeded.selector);
+        vm.expectRevert(PortalBase.DepositGasLimitExceeded.selector);
         portal.depositTransaction(address(1), 0, 21_000, false, "");
     }
 

@@ -5,6 +5,7 @@ import {Vm} from "./lib/Test.sol";
 import {L1Setup} from "./lib/Setup.sol";
 import {SystemConfig} from "../src/L1/SystemConfig.sol";
 import {Portal} from "../src/L1/Portal.sol";
+import {PortalBase} from "../src/L1/PortalBase.sol";
 import {IOutputSource} from "../src/L1/IOutputSource.sol";
 
 contract SystemConfigTest is L1Setup {
@@ -115,7 +116,7 @@ contract SystemConfigTest is L1Setup {
 
     function test_RevertWhen_portalSystemConfigMismatch() public {
         // sysCfg names the already-deployed portal, not the new one.
-        vm.expectRevert(Portal.SystemConfigMismatch.selector);
+        vm.expectRevert(PortalBase.SystemConfigMismatch.selector);
         new Portal(IOutputSource(address(oracle)), guardian, address(sysCfg), false);
     }
 }

@@ -5,6 +5,7 @@ import {Vm} from "./lib/Test.sol";
 import {L1Setup} from "./lib/Setup.sol";
 import {WithdrawalFixture as F} from "./fixtures/WithdrawalFixture.sol";
 import {Portal} from "../src/L1/Portal.sol";
+import {PortalBase} from "../src/L1/PortalBase.sol";
 import {Types} from "../src/lib/Types.sol";
 import {Hashing} from "../src/lib/Hashing.sol";
 import {MPT} from "../src/lib/MPT.sol";
@@ -110,7 +111,7 @@ contract WithdrawalTest is L1Setup {
         assertTrue(portal.isOutputFinalized(index));
         uint256 before = F.TARGET.balance;
         vm.expectEmit(true, true, true, true, address(portal));
-        emit Portal.WithdrawalFinalized(F.WITHDRAWAL_HASH, true);
+        emit PortalBase.WithdrawalFinalized(F.WITHDRAWAL_HASH, true);
         portal.finalizeWithdrawalTransaction(fixtureTx());
 
         assertTrue(portal.finalizedWithdrawals(F.WITHDRAWAL_HASH));
@@ -128,7 +129,7 @@ contract WithdrawalTest is L1Setup {
         proveSynthetic(t);
         vm.warp(block.timestamp + FINALIZATION_PERIOD + 1);
         vm.expectEmit(true, true, true, true, address(portal));
-        emit Portal.WithdrawalFinalized(Hashing.hashWithdrawal(t), false);
+        emit PortalBase.WithdrawalFinalized(Hashing.hashWithdrawal(t), false);
         portal.finalizeWithdrawalTransaction(t);
         assertTrue(portal.finalizedWithdrawals(Hashing.hashWithdrawal(t)));
         vm.expectRevert(Portal.AlreadyFinalized.selector);
@@ -246,7 +247,7 @@ contract WithdrawalTest is L1Setup {
     function test_RevertWhen_targetIsPortal() public {
         Types.WithdrawalTransaction memory t = fixtureTx();
         t.target = address(portal);
-        vm.expectRevert(Portal.BadTarget.selector);
+        vm.expectRevert(PortalBase.BadTarget.selector);
         portal.proveWithdrawalTransaction(t, 0, fixtureOutputProof(), F.storageProof());
     }
 
@@ -272,9 +273,9 @@ contract WithdrawalTest is L1Setup {
     }
 
     function test_RevertWhen_pauseByNonGuardian() public {
-        vm.expectRevert(Portal.Unauthorized.selector);
+        vm.expectRevert(PortalBase.Unauthorized.selector);
         portal.pause();
-        vm.expectRevert(Portal.Unauthorized.selector);
+        vm.expectRevert(PortalBase.Unauthorized.selector);
         portal.unpause();
     }
 
@@ -300,7 +301,7 @@ contract WithdrawalTest is L1Setup {
     function test_RevertWhen_notEnoughGasForWithdrawal() public {
         proveFixture();
         vm.warp(block.timestamp + FINALIZATION_PERIOD + 1);
-        vm.expectRevert(Portal.InsufficientGas.selector);
+        vm.expectRevert(PortalBase.InsufficientGas.selector);
         portal.finalizeWithdrawalTransaction{gas: 150_000}(fixtureTx());
         assertFalse(portal.finalizedWithdrawals(F.WITHDRAWAL_HASH));
     }

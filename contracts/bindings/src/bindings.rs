@@ -21,6 +21,10 @@ macro_rules! contract_bindings {
 
 contract_bindings! {
     portal::Portal => "../artifacts/Portal.json",
+    fault_proof_portal::FaultProofPortal => "../artifacts/FaultProofPortal.json",
+    dispute_game_factory::DisputeGameFactory => "../artifacts/DisputeGameFactory.json",
+    anchor_state_registry::AnchorStateRegistry => "../artifacts/AnchorStateRegistry.json",
+    fault_dispute_game::FaultDisputeGame => "../artifacts/FaultDisputeGame.json",
     l2_output_oracle::L2OutputOracle => "../artifacts/L2OutputOracle.json",
     system_config::SystemConfig => "../artifacts/SystemConfig.json",
     l1_block::L1Block => "../artifacts/L1Block.json",
