@@ -169,6 +169,28 @@ contract DisputeGameTest is DisputeSetup {
         p.clockExtension = CLOCK / 2 + 1;
         vm.expectRevert(FaultDisputeGame.InvalidClockExtension.selector);
         new FaultDisputeGame(p);
+        p.clockExtension = EXTENSION;
+        p.bondGrowthWad = 0.99e18;
+        vm.expectRevert(FaultDisputeGame.InvalidBond.selector);
+        new FaultDisputeGame(p);
+        p.bondGrowthWad = 1e18;
+        p.baseBond = 0;
+        vm.expectRevert(FaultDisputeGame.InvalidBond.selector);
+        new FaultDisputeGame(p);
+    }
+
+    function test_RevertWhen_anImplementationIsForAnotherGameType() public {
+        vm.expectRevert(abi.encodeWithSelector(DisputeGameFactory.GameTypeMismatch.selector, GAME_TYPE));
+        factory.setImplementation(GAME_TYPE + 1, IDisputeGame(address(impl)));
+    }
+
+    function test_aGameCountsOnlyInTheRegistryItStartedFrom() public {
+        FaultDisputeGame game = propose(output(101), 101);
+        AnchorStateRegistry other =
+            new AnchorStateRegistry(factory, guardian, ANCHOR_ROOT, ANCHOR_BLOCK, GAME_TYPE, FINALITY);
+        assertTrue(registry.isGameRegistered(game));
+        assertFalse(other.isGameRegistered(game));
+        assertFalse(other.isGameProper(game));
     }
 
     // ------------------------------------------------------------ bonds and clocks
@@ -277,7 +299,8 @@ contract DisputeGameTest is DisputeSetup {
 
     function test_theExtensionDoublesBeforeTheExecutionRoot() public {
         FaultDisputeGame game = propose(keccak256("wrong"), ANCHOR_BLOCK + 4);
-        vm.warp(block.timestamp + CLOCK - 10);
+        // 150 s left: more than one extension, less than two.
+        vm.warp(block.timestamp + CLOCK - 150);
         // A move at depth split - 1: the answer to it is the last output, and the answer to
         // that the execution root, which needs a VM run; its opponent gets twice the extension.
         moveAs(challenger, game, 0, output(ANCHOR_BLOCK + 2), true);
@@ -450,6 +473,25 @@ contract DisputeGameTest is DisputeSetup {
         assertEq(game.credit(challenger), INIT_BOND);
     }
 
+    function test_aRootForAnotherBlockResolvesAfterItsChildren() public {
+        bytes memory h = header(105);
+        (Types.OutputRootProof memory p, bytes32 root) = rootFor(h);
+        FaultDisputeGame game = propose(root, 103);
+        moveAs(challenger, game, 0, output(102), true);
+        moveAs(proposer, game, 1, output(101), true);
+        vm.prank(challenger);
+        game.challengeRootL2Block(p, h);
+        vm.warp(block.timestamp + 2 * CLOCK);
+        vm.expectRevert(FaultDisputeGame.OutOfOrderResolution.selector);
+        game.resolveClaim(0, 0);
+        assertEq(uint256(resolveAll(game)), uint256(GameStatus.CHALLENGER_WINS));
+        assertEq(counteredBy(game, 0), challenger);
+        // Every bond is paid: the root's to the block-number challenger, the bisection's as usual.
+        assertEq(game.credit(challenger), INIT_BOND);
+        assertEq(game.credit(proposer), game.getRequiredBond(2) + game.getRequiredBond(4));
+        assertEq(address(game).balance, INIT_BOND + game.getRequiredBond(2) + game.getRequiredBond(4));
+    }
+
     function test_RevertWhen_theHeaderMatchesTheBlockOrTheRoot() public {
         bytes memory h = header(103);
         (Types.OutputRootProof memory p, bytes32 root) = rootFor(h);
@@ -523,6 +565,18 @@ contract DisputeGameTest is DisputeSetup {
         vm.prank(challenger);
         game.step(6, true, encode(states[3]), "");
         assertEq(counteredBy(game, 6), challenger);
+    }
+
+    function test_RevertWhen_aStepComesAfterTheLeafWasResolved() public {
+        FaultDisputeGame game = playToExecutionRoot();
+        moveAs(proposer, game, 3, keccak256("x3"), true);
+        moveAs(challenger, game, 4, trace(1), true);
+        moveAs(proposer, game, 5, keccak256("y0"), true);
+        vm.warp(block.timestamp + 2 * CLOCK);
+        game.resolveClaim(6, 0); // its clock ran out: the wrong leaf stands and is paid
+        vm.prank(challenger);
+        vm.expectRevert(FaultDisputeGame.ClaimAlreadyResolved.selector);
+        game.step(6, true, encode(states[0]), codeProof);
     }
 
     function test_RevertWhen_aStepIsNotAtTheMaxDepth() public {

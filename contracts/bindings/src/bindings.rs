@@ -25,6 +25,8 @@ contract_bindings! {
     dispute_game_factory::DisputeGameFactory => "../artifacts/DisputeGameFactory.json",
     anchor_state_registry::AnchorStateRegistry => "../artifacts/AnchorStateRegistry.json",
     fault_dispute_game::FaultDisputeGame => "../artifacts/FaultDisputeGame.json",
+    preimage_oracle::PreimageOracle => "../artifacts/PreimageOracle.json",
+    riscv::RISCV => "../artifacts/RISCV.json",
     l2_output_oracle::L2OutputOracle => "../artifacts/L2OutputOracle.json",
     system_config::SystemConfig => "../artifacts/SystemConfig.json",
     l1_block::L1Block => "../artifacts/L1Block.json",

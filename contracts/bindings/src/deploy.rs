@@ -151,11 +151,11 @@ pub fn deployment_gas_bound(initcode: &[u8], runtime_len: usize) -> u64 {
 }
 
 /// Adds 20 % to an `eth_estimateGas` answer.
-fn with_margin(gas: u64) -> u64 {
+pub(crate) fn with_margin(gas: u64) -> u64 {
     gas.saturating_add(gas / 5)
 }
 
-fn initcode(bytecode: &Bytes, args: Vec<u8>) -> Bytes {
+pub(crate) fn initcode(bytecode: &Bytes, args: Vec<u8>) -> Bytes {
     [bytecode.as_ref(), &args].concat().into()
 }
 
@@ -293,7 +293,7 @@ pub async fn deploy_l1<P: Provider>(
 
 /// Sends one deployment, waits for its receipt and checks the code landed at `expected`.
 /// Returns the block number it was mined in.
-async fn send_deployment<P: Provider>(
+pub(crate) async fn send_deployment<P: Provider>(
     provider: &P,
     contract: &'static str,
     tx: TransactionRequest,

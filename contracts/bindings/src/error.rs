@@ -36,15 +36,15 @@ pub enum ContractsError {
     #[error("L1 RPC request failed: {0}")]
     Rpc(#[from] TransportError),
     /// Waiting for a transaction's receipt failed.
-    #[error("waiting for the {contract} deployment failed: {source}")]
+    #[error("waiting for the {contract} transaction failed: {source}")]
     Pending {
-        /// Which contract was being deployed.
+        /// Which contract was being deployed (or called).
         contract: &'static str,
         /// The provider's error.
         source: PendingTransactionError,
     },
     /// A deployment transaction was mined but reverted.
-    #[error("the {contract} deployment (tx {tx_hash}) reverted")]
+    #[error("the {contract} transaction (tx {tx_hash}) reverted")]
     Reverted {
         /// Which contract was being deployed.
         contract: &'static str,

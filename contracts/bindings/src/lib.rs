@@ -7,16 +7,19 @@
 //! - [`preinstalls`](mod@preinstalls): Multicall3, the deterministic deployment proxy,
 //!   Create2Deployer, Permit2 and the ERC-4337 EntryPoint at their canonical addresses.
 //! - [`deploy`]: the L1 deployment of Portal, L2OutputOracle and SystemConfig.
+//! - [`dispute`]: the L1 deployment of the fault-proof contracts (VM, factory, registry, game).
 //! - [`error`]: the crate's error type.
 
 mod bindings;
 pub mod deploy;
+pub mod dispute;
 pub mod error;
 pub mod predeploys;
 pub mod preinstalls;
 
 pub use bindings::*;
 pub use deploy::{L1Addresses, L1DeployConfig, deploy_l1};
+pub use dispute::{DisputeAddresses, DisputeDeployConfig, deploy_dispute};
 pub use error::{ContractsError, Result};
 pub use predeploys::{FeeVaultConfig, predeploys};
 pub use preinstalls::{Preinstall, preinstalls};

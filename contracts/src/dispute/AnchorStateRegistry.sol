@@ -4,6 +4,11 @@ pragma solidity ^0.8.24;
 import {GameStatus, IDisputeGame} from "./DisputeTypes.sol";
 import {DisputeGameFactory} from "./DisputeGameFactory.sol";
 
+/// @notice The registry a game reads its anchor from.
+interface IRegistryBound {
+    function anchorStateRegistry() external view returns (address);
+}
+
 /// @title AnchorStateRegistry
 /// @notice The anchor that new games bisect from, and the one place that says whether a game's
 ///         result counts: OP's `AnchorStateRegistry` predicates (`isGameRegistered`,
@@ -77,10 +82,11 @@ contract AnchorStateRegistry {
         return getAnchorRoot();
     }
 
-    /// @notice Made by this registry's factory, under its own key.
+    /// @notice Made by this registry's factory, under its own key, and started from this
+    ///         registry's anchor.
     function isGameRegistered(IDisputeGame game) public view returns (bool) {
         (IDisputeGame proxy,) = disputeGameFactory.games(game.gameType(), game.rootClaim(), game.extraData());
-        return address(proxy) == address(game);
+        return address(proxy) == address(game) && IRegistryBound(address(game)).anchorStateRegistry() == address(this);
     }
 
     function isGameBlacklisted(IDisputeGame game) public view returns (bool) {

@@ -44,6 +44,7 @@ contract DisputeGameFactory {
     error GameAlreadyExists(bytes32 uuid);
     error NotOwner();
     error CloneFailed();
+    error GameTypeMismatch(uint32 implementationGameType);
 
     constructor(address _owner) {
         owner = _owner;
@@ -122,7 +123,10 @@ contract DisputeGameFactory {
         return keccak256(abi.encode(gameType, rootClaim, extraData));
     }
 
+    /// @notice Sets the implementation cloned for `gameType` (zero: no more games of it). Its
+    ///         own `gameType()` must be `gameType`, or every game would be unregistered.
     function setImplementation(uint32 gameType, IDisputeGame impl) external onlyOwner {
+        if (address(impl) != address(0) && impl.gameType() != gameType) revert GameTypeMismatch(impl.gameType());
         gameImpls[gameType] = impl;
         emit ImplementationSet(address(impl), gameType);
     }

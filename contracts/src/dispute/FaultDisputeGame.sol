@@ -157,6 +157,7 @@ contract FaultDisputeGame is IDisputeGame {
     error InvalidSplitDepth();
     error InvalidMaxGameDepth();
     error InvalidClockExtension();
+    error InvalidBond();
     error AlreadyInitialized();
     error NotFactory();
     error BadExtraData();
@@ -193,6 +194,7 @@ contract FaultDisputeGame is IDisputeGame {
         if (p.maxGameDepth > MAX_SUPPORTED_DEPTH) revert InvalidMaxGameDepth();
         if (p.splitDepth < 2 || p.splitDepth + 1 >= p.maxGameDepth) revert InvalidSplitDepth();
         if (uint256(p.clockExtension) * 2 > p.maxClockDuration) revert InvalidClockExtension();
+        if (p.baseBond == 0 || p.bondGrowthWad < WAD) revert InvalidBond();
         GAME_TYPE = p.gameType;
         ABSOLUTE_PRESTATE = p.absolutePrestate;
         MAX_GAME_DEPTH = p.maxGameDepth;
@@ -219,7 +221,7 @@ contract FaultDisputeGame is IDisputeGame {
         (bytes32 anchorRoot, uint256 anchorBlock) = ANCHOR_STATE_REGISTRY.getAnchorRoot();
         if (anchorRoot == bytes32(0)) revert AnchorRootNotFound();
         uint256 claimed = uint256(bytes32(extra));
-        if (claimed <= anchorBlock) revert UnexpectedRootClaim(root);
+        if (claimed <= anchorBlock || claimed > type(uint64).max) revert UnexpectedRootClaim(root);
         if (claimed - anchorBlock > uint256(1) << SPLIT_DEPTH) revert ClaimBeyondSplitDepth(claimed - anchorBlock);
 
         initialized = true;
@@ -279,10 +281,8 @@ contract FaultDisputeGame is IDisputeGame {
         if (nextDuration == MAX_CLOCK_DURATION) revert ClockTimeExceeded();
         // Leave the opponent at least the extension to answer; twice that before the
         // execution trace's root, which needs a VM run to compute.
-        if (nextDuration > MAX_CLOCK_DURATION - CLOCK_EXTENSION) {
-            uint64 extension = nextDepth == SPLIT_DEPTH - 1 ? CLOCK_EXTENSION * 2 : CLOCK_EXTENSION;
-            nextDuration = MAX_CLOCK_DURATION - extension;
-        }
+        uint64 extension = nextDepth == SPLIT_DEPTH - 1 ? CLOCK_EXTENSION * 2 : CLOCK_EXTENSION;
+        if (nextDuration > MAX_CLOCK_DURATION - extension) nextDuration = MAX_CLOCK_DURATION - extension;
 
         bytes32 claimHash = keccak256(abi.encode(claim, nextPos, challengeIndex));
         if (claims[claimHash]) revert ClaimAlreadyExists();
@@ -336,6 +336,8 @@ contract FaultDisputeGame is IDisputeGame {
         bool parentPostAgree = (parentPos.depth() - post.position.depth()) % 2 == 0;
         if (parentPostAgree == validStep) revert ValidStep();
         if (parent.counteredBy != address(0)) revert DuplicateStep();
+        // A leaf whose bond was already paid out cannot change its subgame's result any more.
+        if (resolvedSubgames[claimIndex]) revert ClaimAlreadyResolved();
         parent.counteredBy = msg.sender;
     }
 
@@ -373,7 +375,8 @@ contract FaultDisputeGame is IDisputeGame {
 
     /// @notice Counters the root claim by showing it is the output root of a block other than
     ///         `l2SequenceNumber()`: `outputRootProof` is its preimage and `headerRLP` the
-    ///         header whose hash it names. OP's `challengeRootL2Block`.
+    ///         header whose hash it names. OP's `challengeRootL2Block`, which here must also
+    ///         come while the root's counter clock runs and with a version-0 proof.
     function challengeRootL2Block(Types.OutputRootProof calldata outputRootProof, bytes calldata headerRLP)
         external
     {
@@ -407,14 +410,6 @@ contract FaultDisputeGame is IDisputeGame {
         if (getChallengerDuration(claimIndex) < MAX_CLOCK_DURATION) revert ClockNotExpired();
         if (resolvedSubgames[claimIndex]) revert ClaimAlreadyResolved();
 
-        if (claimIndex == 0 && l2BlockNumberChallenged) {
-            address challenger = l2BlockNumberChallenger;
-            normalModeCredit[challenger] += root.bond;
-            root.counteredBy = challenger;
-            resolvedSubgames[0] = true;
-            return;
-        }
-
         uint256[] storage children = subgames[claimIndex];
         uint256 len = children.length;
         if (len == 0 && claimIndex != 0) {
@@ -447,8 +442,12 @@ contract FaultDisputeGame is IDisputeGame {
         cp.subgameIndex = uint32(end);
         resolutionCheckpoints[claimIndex] = cp;
         if (end == len) {
-            normalModeCredit[cp.counteredBy == address(0) ? root.claimant : cp.counteredBy] += root.bond;
-            root.counteredBy = cp.counteredBy;
+            address counter = cp.counteredBy;
+            // A root shown to be for another block is countered by whoever showed it, once its
+            // children are resolved (their bonds are paid as usual).
+            if (claimIndex == 0 && l2BlockNumberChallenged) counter = l2BlockNumberChallenger;
+            normalModeCredit[counter == address(0) ? root.claimant : counter] += root.bond;
+            root.counteredBy = counter;
             resolvedSubgames[claimIndex] = true;
         }
     }

@@ -1,6 +1,7 @@
 //! Integration tests of `sprout-contracts` against a real anvil L1.
 
 mod anvil;
+mod dispute;
 
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
