@@ -1,0 +1,23 @@
+//! The crate's one error type.
+
+use crate::Position;
+
+/// What can go wrong while working out a game's honest moves.
+#[derive(Debug, thiserror::Error)]
+pub enum ChallengerError {
+    /// A claim index that the game does not have (the game's claim data is inconsistent).
+    #[error("the game has no claim {0}")]
+    NoSuchClaim(usize),
+    /// The walk to a trace ancestor left the game's DAG: a move the contract would refuse.
+    #[error("no claim in the game commits to the trace index of position {}", .0.0)]
+    NoTraceAncestor(Position),
+    /// An execution subgame was asked of a position at or above the split depth.
+    #[error("position {} is not below the split depth", .0.0)]
+    AboveSplit(Position),
+    /// The trace provider could not give a value (the node is behind, a VM run failed, …).
+    #[error("trace: {0}")]
+    Trace(String),
+}
+
+/// Result with [`ChallengerError`].
+pub type Result<T, E = ChallengerError> = core::result::Result<T, E>;

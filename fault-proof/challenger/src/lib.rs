@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod game;
+mod position;
+mod solver;
+
+pub use error::{ChallengerError, Result};
+pub use game::{Anchor, Claim, Game, Subgame};
+pub use position::Position;
+pub use solver::{Action, TraceProvider, honest_actions, our_value};
+
+#[cfg(test)]
+mod tests;
