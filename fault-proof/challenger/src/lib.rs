@@ -4,11 +4,13 @@ mod error;
 mod game;
 mod position;
 mod solver;
+mod vm_trace;
 
 pub use error::{ChallengerError, Result};
 pub use game::{Anchor, Claim, Game, Subgame};
 pub use position::Position;
 pub use solver::{Action, TraceProvider, honest_actions, our_value};
+pub use vm_trace::{GameInputs, OutputSource, RecordingSource, VmTrace};
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,11 @@ use std::{
 
 use alloy::primitives::B256;
 use serde_json::{Value, json};
+use sprout_challenger::{
+    GameInputs, OutputSource, Position, RecordingSource, Subgame, TraceProvider, VmTrace,
+};
+use sprout_fp_host::{Recording, read_recording};
+use sprout_fp_program::BootInfo;
 
 use crate::{
     harness::{dev_signer, npm_tool, quantity, sign_1559, transfer},
@@ -323,6 +328,15 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
         assert_eq!(invalid["verdict"], "invalid");
     }
 
+    // The challenger's execution trace of the first (deposit-only) block, from its recording.
+    let empty_record = tmp.path().join("record-empty");
+    let empty_arg = empty_record.to_str().expect("utf-8").to_string();
+    let empty_block = blocks[0].to_string();
+    let mut args = online(&up, &l1, &empty_block);
+    args.extend(["--record", empty_arg.as_str()]);
+    let (_, empty_run) = prove(&args);
+    assert_eq!(empty_run["verdict"], "valid");
+
     // Record a VM run, then replay it with no devnet at all: the same final state.
     let record = tmp.path().join("record");
     let number = transfers_block.to_string();
@@ -342,6 +356,7 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
         std::fs::read(native_record.join("preimages.bin")).expect("native record"),
     );
     drop(up);
+    challenger_trace_ends_in_the_runs_final_state(&empty_record, &empty_run);
     let (out, replayed) = prove(&["--offline", record_arg.as_str()]);
     assert!(out.status.success(), "{replayed}");
     assert_eq!(replayed["verdict"], "valid");
@@ -361,6 +376,67 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not hash to it"), "{err}");
+}
+
+/// The challenger's [`VmTrace`] over a recording: entry `i` is the VM state after `i + 1`
+/// steps, so the entry at `steps - 1` (and every one after it) is the run's final state, with
+/// the valid status, and the one before it is a running state.
+fn challenger_trace_ends_in_the_runs_final_state(dir: &Path, run: &Value) {
+    struct Recorded(Recording);
+    impl RecordingSource for Recorded {
+        fn record(&mut self, boot: &BootInfo) -> Result<Recording, String> {
+            if *boot == self.0.boot {
+                Ok(self.0.clone())
+            } else {
+                Err(format!("no recording for {boot:?}"))
+            }
+        }
+    }
+    struct NoNode;
+    impl OutputSource for NoNode {
+        fn output_root(&mut self, block: u64) -> Result<B256, String> {
+            Err(format!("no node to ask for the output of block {block}"))
+        }
+    }
+    let recording = read_recording(dir).expect("recording");
+    let boot = recording.boot;
+    let elf = Path::new(env!("CARGO_BIN_EXE_sprout"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("riscv64imac-unknown-none-elf/release/sprout-fp-program");
+    let inputs = GameInputs {
+        l1_head: boot.l1_head,
+        chain_id: boot.chain_id,
+        config_hash: boot.config_hash,
+    };
+    let subgame = Subgame {
+        starting: (boot.agreed_output, Position(0)),
+        disputed: (boot.claimed_output, Position(8)),
+        disputed_block: boot.claimed_block,
+    };
+    let mut trace = VmTrace::new(&elf, inputs, NoNode, Recorded(recording));
+    let steps = run["steps"].as_u64().expect("steps") as u128;
+    let last: B256 = run["finalState"]
+        .as_str()
+        .expect("final state")
+        .parse()
+        .expect("hash");
+    assert_eq!(last[0], 0, "valid");
+    assert_eq!(trace.state(&subgame, steps - 1).expect("last entry"), last);
+    assert_eq!(trace.state(&subgame, 1 << 40).expect("past the end"), last);
+    let before = trace.state(&subgame, steps - 2).expect("entry before");
+    assert_ne!(before, last);
+    assert_eq!(before[0], 3, "still running");
+    assert!(trace.output(1).is_err(), "outputs come from the node");
+    let other = Subgame {
+        disputed_block: boot.claimed_block + 1,
+        ..subgame
+    };
+    assert!(
+        trace.state(&other, 0).is_err(),
+        "another subgame needs its own recording"
+    );
 }
 
 /// Changes the last byte of the last keccak256 preimage in a recording.

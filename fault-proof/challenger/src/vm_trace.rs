@@ -1,0 +1,113 @@
+//! The honest trace from the node's outputs and the fault-proof program run in the VM.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
+
+use alloy_primitives::B256;
+use sprout_fp_host::{Recording, Replay, run_in_vm};
+use sprout_fp_program::BootInfo;
+
+use crate::{ChallengerError, Result, Subgame, TraceProvider};
+
+/// Our node's output roots.
+pub trait OutputSource {
+    /// The output root of L2 block `block` (an error if the node has not derived it).
+    fn output_root(&mut self, block: u64) -> Result<B256, String>;
+}
+
+/// Where a subgame's preimages come from: a host run of the program for `boot` (against the
+/// node and L1), or a recording of one.
+pub trait RecordingSource {
+    /// Every preimage the program reads when booted with `boot`.
+    fn record(&mut self, boot: &BootInfo) -> Result<Recording, String>;
+}
+
+/// The boot data a game gives every subgame (local keys 1, 5 and 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GameInputs {
+    /// The game's `l1Head()`.
+    pub l1_head: B256,
+    /// The L2 chain id.
+    pub chain_id: u64,
+    /// The game's `programConfigHash()`.
+    pub config_hash: B256,
+}
+
+impl GameInputs {
+    /// The program's boot data for `subgame`: the local data the game loads for it.
+    pub fn boot(&self, subgame: &Subgame) -> BootInfo {
+        BootInfo {
+            l1_head: self.l1_head,
+            agreed_output: subgame.starting.0,
+            claimed_output: subgame.disputed.0,
+            claimed_block: subgame.disputed_block,
+            chain_id: self.chain_id,
+            config_hash: self.config_hash,
+        }
+    }
+}
+
+/// A [`TraceProvider`] over a node's outputs and VM runs of the program ELF. Each subgame's
+/// preimages are recorded once; each state is one VM run from the start (a run of the program
+/// for an empty block is about 15 M steps).
+pub struct VmTrace<O, R> {
+    elf: PathBuf,
+    inputs: GameInputs,
+    outputs: O,
+    recordings: R,
+    recorded: HashMap<Subgame, Recording>,
+}
+
+impl<O: OutputSource, R: RecordingSource> VmTrace<O, R> {
+    /// A trace for one game.
+    pub fn new(elf: &Path, inputs: GameInputs, outputs: O, recordings: R) -> Self {
+        Self {
+            elf: elf.to_path_buf(),
+            inputs,
+            outputs,
+            recordings,
+            recorded: HashMap::new(),
+        }
+    }
+
+    fn recording(&mut self, subgame: &Subgame) -> Result<&Recording> {
+        let boot = self.inputs.boot(subgame);
+        if !self.recorded.contains_key(subgame) {
+            let recording = self
+                .recordings
+                .record(&boot)
+                .map_err(ChallengerError::Trace)?;
+            if recording.boot != boot {
+                return Err(ChallengerError::Trace(format!(
+                    "the recording source answered for another boot: {:?}, asked {boot:?}",
+                    recording.boot
+                )));
+            }
+            self.recorded.insert(*subgame, recording);
+        }
+        self.recorded
+            .get(subgame)
+            .ok_or_else(|| ChallengerError::Trace("the recording went missing".into()))
+    }
+}
+
+impl<O: OutputSource, R: RecordingSource> TraceProvider for VmTrace<O, R> {
+    fn output(&mut self, block: u64) -> Result<B256> {
+        self.outputs
+            .output_root(block)
+            .map_err(ChallengerError::Trace)
+    }
+
+    fn state(&mut self, subgame: &Subgame, index: u128) -> Result<B256> {
+        let steps = u64::try_from(index + 1).map_err(|_| {
+            ChallengerError::Trace(format!("trace index {index} is past 2^64 steps"))
+        })?;
+        let elf = self.elf.clone();
+        let replay = Replay::new(self.recording(subgame)?);
+        let run = run_in_vm(&elf, replay, Some(steps))
+            .map_err(|e| ChallengerError::Trace(e.to_string()))?;
+        Ok(run.state_hash)
+    }
+}
