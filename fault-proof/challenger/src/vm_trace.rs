@@ -6,7 +6,7 @@ use std::{
 };
 
 use alloy_primitives::B256;
-use sprout_fp_host::{Recording, Replay, run_in_vm};
+use sprout_fp_host::{Recording, Replay, StepData, run_in_vm, step_data};
 use sprout_fp_program::BootInfo;
 
 use crate::{ChallengerError, Result, Subgame, TraceProvider};
@@ -90,6 +90,22 @@ impl<O: OutputSource, R: RecordingSource> VmTrace<O, R> {
         self.recorded
             .get(subgame)
             .ok_or_else(|| ChallengerError::Trace("the recording went missing".into()))
+    }
+}
+
+impl<O: OutputSource, R: RecordingSource> VmTrace<O, R> {
+    /// What `step` needs from our state at `pre_index` of `subgame` (`None`: the absolute
+    /// prestate), as an [`Action::Step`](crate::Action::Step) names it.
+    pub fn step_data(&mut self, subgame: &Subgame, pre_index: Option<u128>) -> Result<StepData> {
+        let steps = match pre_index {
+            None => 0,
+            Some(i) => u64::try_from(i + 1).map_err(|_| {
+                ChallengerError::Trace(format!("trace index {i} is past 2^64 steps"))
+            })?,
+        };
+        let elf = self.elf.clone();
+        let replay = Replay::new(self.recording(subgame)?);
+        step_data(&elf, replay, steps).map_err(|e| ChallengerError::Trace(e.to_string()))
     }
 }
 

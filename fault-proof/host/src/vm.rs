@@ -3,8 +3,10 @@
 
 use std::{cell::RefCell, path::Path, time::Instant};
 
-use alloy_primitives::B256;
-use sprout_fault_proof_vm::{PreimageOracle, Status, Vm, run::load_elf};
+use alloy_primitives::{B256, Bytes};
+use sprout_fault_proof_vm::{
+    PreimageOracle, PreimageWitness, Status, Vm, run::load_elf, state_hash,
+};
 use sprout_fp_program::Oracle;
 
 use crate::HostError;
@@ -116,4 +118,56 @@ pub fn pc_histogram<O: Oracle>(
             .map_err(|e| HostError::Source(format!("the VM stopped: {e}")))?;
     }
     Ok(counts)
+}
+
+/// What `RISCV.step` needs to execute the instruction after `steps` steps of the program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepData {
+    /// The pre-state's 370-byte encoding (`stateData`).
+    pub state: Bytes,
+    /// The memory proofs of every leaf the step touches (`proof`); empty for an exited state,
+    /// which steps to itself.
+    pub proof: Bytes,
+    /// The pre-state's hash.
+    pub state_hash: B256,
+    /// The hash after the step.
+    pub post_state_hash: B256,
+    /// The preimage the step reads, if it reads one: its part must be in the PreimageOracle.
+    pub preimage: Option<PreimageWitness>,
+}
+
+/// The step data of the instruction after `steps` steps of the program ELF at `elf`, run
+/// against `oracle`.
+pub fn step_data<O: Oracle>(elf: &Path, oracle: O, steps: u64) -> Result<StepData, HostError> {
+    let elf = load_elf(elf).map_err(|e| HostError::Source(format!("the program ELF: {e}")))?;
+    let mut vm = Vm::new(
+        &elf,
+        VmOracle {
+            inner: RefCell::new(oracle),
+            failure: RefCell::new(None),
+        },
+    );
+    vm.run(Some(steps))
+        .map_err(|e| HostError::Source(format!("the VM stopped before step {steps}: {e}")))?;
+    if vm.state.exited {
+        let state = vm.encode_state();
+        let hash = state_hash(&state);
+        return Ok(StepData {
+            state: Bytes::copy_from_slice(&state),
+            proof: Bytes::new(),
+            state_hash: hash,
+            post_state_hash: hash,
+            preimage: None,
+        });
+    }
+    let witness = vm
+        .step_with_witness()
+        .map_err(|e| HostError::Source(format!("the VM could not witness step {steps}: {e}")))?;
+    Ok(StepData {
+        proof: witness.proof_bytes().into(),
+        state: witness.pre_state,
+        state_hash: witness.pre_state_hash,
+        post_state_hash: witness.post_state_hash,
+        preimage: witness.preimage,
+    })
 }

@@ -429,6 +429,34 @@ fn challenger_trace_ends_in_the_runs_final_state(dir: &Path, run: &Value) {
     assert_ne!(before, last);
     assert_eq!(before[0], 3, "still running");
     assert!(trace.output(1).is_err(), "outputs come from the node");
+
+    // Step data: from the absolute prestate, into the final state, and from the final state.
+    let first = trace.step_data(&subgame, None).expect("step 0");
+    let prestate = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fault-proof/program/PRESTATE"),
+    )
+    .expect("PRESTATE");
+    assert_eq!(first.state_hash.to_string(), prestate.trim());
+    assert_eq!(first.state.len(), 370);
+    assert!(!first.proof.is_empty(), "the first fetch needs a proof");
+    assert_eq!(
+        first.post_state_hash,
+        trace.state(&subgame, 0).expect("entry 0")
+    );
+    let into_last = trace
+        .step_data(&subgame, Some(steps - 2))
+        .expect("last step");
+    assert_eq!(into_last.state_hash, before);
+    assert_eq!(into_last.post_state_hash, last);
+    let from_last = trace.step_data(&subgame, Some(steps - 1)).expect("exited");
+    assert_eq!(
+        (from_last.state_hash, from_last.post_state_hash),
+        (last, last)
+    );
+    assert!(
+        from_last.proof.is_empty(),
+        "an exited state steps to itself"
+    );
     let other = Subgame {
         disputed_block: boot.claimed_block + 1,
         ..subgame
