@@ -14,6 +14,9 @@ pub enum ChallengerError {
     /// An execution subgame was asked of a position at or above the split depth.
     #[error("position {} is not below the split depth", .0.0)]
     AboveSplit(Position),
+    /// Reading the game from L1 failed, or L1 answered something a game cannot hold.
+    #[error("L1: {0}")]
+    L1(String),
     /// The trace provider could not give a value (the node is behind, a VM run failed, …).
     #[error("trace: {0}")]
     Trace(String),

@@ -43,6 +43,8 @@ pub struct Game {
     pub anchor: Anchor,
     /// The L2 block the root claims (`l2SequenceNumber`).
     pub claimed_block: u64,
+    /// Seconds each side's clock holds (`maxClockDuration`).
+    pub max_clock_duration: u64,
     /// The claims, in the order they were made.
     pub claims: Vec<Claim>,
 }
@@ -168,6 +170,34 @@ impl Game {
             disputed,
             disputed_block: block.min(u128::from(self.claimed_block)) as u64,
         })
+    }
+
+    /// Seconds used on the clock of whoever would counter the claim at `index`, at L1 time
+    /// `now` (the contract's `getChallengerDuration`), capped at the max clock duration.
+    pub fn challenger_duration(&self, index: usize, now: u64) -> Result<u64> {
+        let c = self.claim(index)?;
+        let used_before = match c.parent {
+            Some(p) => (self.claim(p)?.clock >> 64) as u64,
+            None => 0,
+        };
+        let since = now.saturating_sub(c.clock as u64);
+        Ok(used_before
+            .saturating_add(since)
+            .min(self.max_clock_duration))
+    }
+
+    /// Claims whose subgame can be resolved at `now`, children before parents: every claim
+    /// whose would-be counter's clock ran out, among `unresolved`.
+    pub fn resolvable(&self, now: u64, unresolved: &[bool]) -> Result<Vec<usize>> {
+        let mut out = Vec::new();
+        for i in (0..self.claims.len()).rev() {
+            if unresolved.get(i).copied().unwrap_or(false)
+                && self.challenger_duration(i, now)? >= self.max_clock_duration
+            {
+                out.push(i);
+            }
+        }
+        Ok(out)
     }
 
     /// The children of the claim at `index`, in the order they were made.

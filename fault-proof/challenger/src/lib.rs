@@ -2,12 +2,14 @@
 
 mod error;
 mod game;
+mod l1;
 mod position;
 mod solver;
 mod vm_trace;
 
 pub use error::{ChallengerError, Result};
 pub use game::{Anchor, Claim, Game, Subgame};
+pub use l1::read_game;
 pub use position::Position;
 pub use solver::{Action, TraceProvider, honest_actions, our_value};
 pub use vm_trace::{GameInputs, OutputSource, RecordingSource, VmTrace};

@@ -78,6 +78,7 @@ impl Model {
                 block: 100,
             },
             claimed_block,
+            max_clock_duration: 1000,
             claims: vec![claim(None, HONEST, root, Position::ROOT)],
         };
         Self {

@@ -1,0 +1,219 @@
+//! The solver's moves against the real `FaultDisputeGame` on anvil: the contract takes every
+//! honest move through the output bisection down to the execution root, and a wrong root loses
+//! once the rogue stops answering.
+
+#[path = "../../../contracts/bindings/tests/it/anvil.rs"]
+mod anvil;
+
+use alloy::{
+    network::EthereumWallet,
+    primitives::{B256, U256, keccak256},
+    providers::{Provider, ProviderBuilder},
+};
+use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
+use sprout_challenger::{Action, Result, Subgame, TraceProvider, honest_actions, read_game};
+use sprout_contracts::{DisputeDeployConfig, DisputeGameFactory, FaultDisputeGame, deploy_dispute};
+
+const GAME_TYPE: u32 = 0x5350;
+const CLOCK: u64 = 300;
+
+fn dev_signer(index: u32) -> PrivateKeySigner {
+    MnemonicBuilder::<English>::default()
+        .phrase("test test test test test test test test test test test junk")
+        .index(index)
+        .expect("index")
+        .build()
+        .expect("dev key")
+}
+
+/// Outputs `keccak("out", block)`; an execution trace that ends in "invalid" (status 1).
+struct Trace;
+
+impl TraceProvider for Trace {
+    fn output(&mut self, block: u64) -> Result<B256> {
+        Ok(keccak256(
+            [b"out".as_slice(), &block.to_be_bytes()].concat(),
+        ))
+    }
+
+    fn state(&mut self, subgame: &Subgame, index: u128) -> Result<B256> {
+        let mut h = keccak256([subgame.local_context().as_slice(), &index.to_be_bytes()].concat());
+        h.0[0] = if index == 7 { 1 } else { 3 };
+        Ok(h)
+    }
+}
+
+async fn advance<P: Provider>(provider: &P, seconds: u64) {
+    provider
+        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))
+        .await
+        .expect("evm_increaseTime");
+    provider
+        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+        .await
+        .expect("evm_mine");
+}
+
+#[tokio::test]
+async fn honest_moves_are_accepted_down_to_the_execution_root_and_a_wrong_root_loses() {
+    let anvil = anvil::Anvil::start().await;
+    let (deployer, challenger, rogue) = (dev_signer(0), dev_signer(1), dev_signer(2));
+    let (deployer_address, challenger_address, rogue_address) =
+        (deployer.address(), challenger.address(), rogue.address());
+    let mut wallet = EthereumWallet::from(deployer);
+    wallet.register_signer(challenger);
+    wallet.register_signer(rogue);
+    let provider = ProviderBuilder::new()
+        .wallet(wallet)
+        .connect_http(anvil.url.clone());
+    let milli = U256::from(10u64).pow(U256::from(15u64));
+    let config = DisputeDeployConfig {
+        game_type: GAME_TYPE,
+        absolute_prestate: B256::repeat_byte(3),
+        program_config_hash: B256::repeat_byte(6),
+        max_game_depth: 8,
+        split_depth: 4,
+        clock_extension: 30,
+        max_clock_duration: CLOCK,
+        l2_chain_id: 901,
+        base_bond: milli,
+        bond_growth_wad: U256::from(1_500_000_000_000_000_000u64),
+        init_bond: milli,
+        guardian: deployer_address,
+        owner: deployer_address,
+        starting_root: B256::repeat_byte(9),
+        starting_block: 0,
+        finality_delay_seconds: 10,
+    };
+    let addresses = deploy_dispute(&provider, deployer_address, &config)
+        .await
+        .expect("deploy");
+    let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &provider);
+    factory
+        .create(
+            GAME_TYPE,
+            B256::repeat_byte(0xee),
+            U256::from(3u64).to_be_bytes::<32>().to_vec().into(),
+        )
+        .value(config.init_bond)
+        .from(rogue_address)
+        .send()
+        .await
+        .expect("create")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    let address = factory
+        .gameAtIndex(U256::ZERO)
+        .call()
+        .await
+        .expect("game")
+        .proxy;
+    let game = FaultDisputeGame::new(address, &provider);
+
+    let mut moves = 0;
+    for _round in 0..12 {
+        let state = read_game(&provider, address).await.expect("read game");
+        let actions = honest_actions(&state, &mut Trace).expect("actions");
+        if actions.is_empty() {
+            break;
+        }
+        for action in actions {
+            let Action::Move {
+                parent,
+                disputed,
+                value,
+                attack,
+                position,
+            } = action
+            else {
+                panic!("no step expected before the execution trace: {action:?}");
+            };
+            let bond = game.getRequiredBond(position.0).call().await.expect("bond");
+            let receipt = game
+                .r#move(disputed, U256::from(parent), value, attack)
+                .value(bond)
+                .from(challenger_address)
+                .send()
+                .await
+                .expect("the contract takes the honest move")
+                .get_receipt()
+                .await
+                .expect("receipt");
+            assert!(receipt.status());
+            moves += 1;
+        }
+        // The rogue answers the challenger's newest claim with garbage, down to the split.
+        let state = read_game(&provider, address).await.expect("read game");
+        let last = state.claims.len() - 1;
+        let claim = &state.claims[last];
+        if claim.claimant == challenger_address && claim.position.depth() < state.split_depth {
+            let bond = game
+                .getRequiredBond(claim.position.mv(true).0)
+                .call()
+                .await
+                .expect("bond");
+            game.attack(claim.value, U256::from(last), keccak256(last.to_be_bytes()))
+                .value(bond)
+                .from(rogue_address)
+                .send()
+                .await
+                .expect("rogue move")
+                .get_receipt()
+                .await
+                .expect("receipt");
+        }
+    }
+    let state = read_game(&provider, address).await.expect("read game");
+    let exec_root = state.claims.last().expect("claims");
+    assert_eq!(
+        exec_root.position.depth(),
+        state.split_depth + 1,
+        "the execution root"
+    );
+    assert_eq!(exec_root.claimant, challenger_address);
+    assert_eq!(exec_root.value[0], 1, "status invalid");
+    assert_eq!(
+        moves, 3,
+        "attacks at depths 1 and 3, then the execution root"
+    );
+
+    // The rogue stops: resolve children first once the clocks ran out.
+    advance(&provider, 2 * CLOCK).await;
+    let now = provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .expect("block")
+        .expect("block")
+        .header
+        .timestamp;
+    let order = state
+        .resolvable(now, &vec![true; state.claims.len()])
+        .expect("order");
+    assert_eq!(order.len(), state.claims.len());
+    for index in order {
+        game.resolveClaim(U256::from(index), U256::ZERO)
+            .from(challenger_address)
+            .send()
+            .await
+            .expect("resolveClaim")
+            .get_receipt()
+            .await
+            .expect("receipt");
+    }
+    game.resolve()
+        .from(challenger_address)
+        .send()
+        .await
+        .expect("resolve")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    assert_eq!(
+        game.status().call().await.expect("status"),
+        1,
+        "CHALLENGER_WINS"
+    );
+    let after = read_game(&provider, address).await.expect("read game");
+    assert_eq!(after.claims[0].countered_by, challenger_address);
+}
