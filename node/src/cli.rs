@@ -40,6 +40,8 @@ pub enum Command {
     Vm(crate::vm_cli::VmArgs),
     /// Fault proofs: run the fault-proof program on an L2 block (`sprout fp prove`).
     Fp(crate::fp_cli::FpArgs),
+    /// Dispute games: `sprout challenger list-games` shows a factory's games and their state.
+    Challenger(crate::challenger_cli::ChallengerArgs),
     /// Move ETH between L1 and L2: deposit, withdraw, and a withdrawal's status, prove and finalize.
     Bridge(crate::bridge_cli::BridgeArgs),
     /// Run Ethereum BlockchainTests (JSON files or folders) through Sprout's executor.

@@ -5,6 +5,7 @@ pub mod beacon;
 pub mod blocktest;
 pub mod bridge_cli;
 pub mod chain;
+pub mod challenger_cli;
 pub mod cli;
 pub mod db_cli;
 pub mod derive;

@@ -57,6 +57,7 @@ fn main() -> std::process::ExitCode {
         Command::Db(args) => sprout_node::db_cli::run(args),
         Command::Vm(args) => sprout_node::vm_cli::run(args),
         Command::Fp(args) => sprout_node::fp_cli::run(args),
+        Command::Challenger(args) => sprout_node::challenger_cli::run(args),
     };
     match result {
         Ok(true) => std::process::ExitCode::SUCCESS,

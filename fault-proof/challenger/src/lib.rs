@@ -3,6 +3,7 @@
 mod error;
 mod game;
 mod l1;
+mod list;
 mod position;
 mod solver;
 mod vm_trace;
@@ -10,6 +11,7 @@ mod vm_trace;
 pub use error::{ChallengerError, Result};
 pub use game::{Anchor, Claim, Game, Subgame};
 pub use l1::read_game;
+pub use list::{GameSummary, list_games, status_name};
 pub use position::Position;
 pub use solver::{Action, TraceProvider, honest_actions, our_value};
 pub use vm_trace::{GameInputs, OutputSource, RecordingSource, VmTrace};

@@ -7,6 +7,7 @@ mod anvil;
 mod bad_input;
 mod bridge;
 mod catchup;
+mod challenger;
 mod crash;
 mod derivation;
 mod devnet;
