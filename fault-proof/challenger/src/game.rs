@@ -189,11 +189,17 @@ impl Game {
     /// Claims whose subgame can be resolved at `now`, children before parents: every claim
     /// whose would-be counter's clock ran out, among `unresolved`.
     pub fn resolvable(&self, now: u64, unresolved: &[bool]) -> Result<Vec<usize>> {
+        // Children have higher indices than their parents: walking down from the last claim
+        // sees every child first. A claim is listed once each child is resolved or listed.
+        let mut listed = vec![false; self.claims.len()];
         let mut out = Vec::new();
         for i in (0..self.claims.len()).rev() {
+            let pending = |j: usize| unresolved.get(j).copied().unwrap_or(false) && !listed[j];
             if unresolved.get(i).copied().unwrap_or(false)
                 && self.challenger_duration(i, now)? >= self.max_clock_duration
+                && !self.children(i).any(pending)
             {
+                listed[i] = true;
                 out.push(i);
             }
         }

@@ -9,6 +9,10 @@ fn l1(what: &str, err: impl std::fmt::Display) -> ChallengerError {
     ChallengerError::L1(format!("{what}: {err}"))
 }
 
+fn depth(what: &str, v: alloy::primitives::U256) -> Result<u32> {
+    u32::try_from(v).map_err(|_| ChallengerError::L1(format!("{what} {v} is not a depth")))
+}
+
 /// The game at `address`: its parameters and every claim (one `claimData` call per claim).
 pub async fn read_game<P: Provider>(provider: &P, address: Address) -> Result<Game> {
     let game = FaultDisputeGame::new(address, provider);
@@ -52,7 +56,19 @@ pub async fn read_game<P: Provider>(provider: &P, address: Address) -> Result<Ga
             .map_err(|_| ChallengerError::L1(format!("{what} {v} does not fit in 64 bits")))
     };
     let len = small("claimDataLen", len)?;
-    let mut claims = Vec::with_capacity(len as usize);
+    if len == 0 || len > u64::from(u32::MAX) {
+        return Err(ChallengerError::L1(format!(
+            "a game cannot hold {len} claims"
+        )));
+    }
+    let split_depth = depth("splitDepth", split)?;
+    let max_depth = depth("maxGameDepth", max)?;
+    if split_depth < 2 || split_depth + 1 >= max_depth || max_depth > 125 {
+        return Err(ChallengerError::L1(format!(
+            "split depth {split_depth} and max depth {max_depth} are not a valid game's"
+        )));
+    }
+    let mut claims: Vec<Claim> = Vec::with_capacity(len.min(4096) as usize);
     for i in 0..len {
         let c = game
             .claimData(alloy::primitives::U256::from(i))
@@ -60,10 +76,23 @@ pub async fn read_game<P: Provider>(provider: &P, address: Address) -> Result<Ga
             .await
             .map_err(|e| l1("claimData", e))?;
         let parent = (c.parentIndex != u32::MAX).then_some(c.parentIndex as usize);
-        if parent.is_some_and(|p| p as u64 >= i) {
+        let position = Position(c.position);
+        // The root alone has no parent, at position 1; every other claim is an attack or a
+        // defence of an earlier claim, not below the max depth.
+        let well_placed = match parent {
+            None => i == 0 && position == Position::ROOT,
+            Some(p) => {
+                (p as u64) < i
+                    && [true, false]
+                        .iter()
+                        .any(|&attack| claims[p].position.mv(attack) == position)
+                    && position.depth() <= max_depth
+            }
+        };
+        if !well_placed {
             return Err(ChallengerError::L1(format!(
-                "claim {i} names parent {} that is not before it",
-                c.parentIndex
+                "claim {i} (parent {}, position {}) is not where a game puts claims",
+                c.parentIndex, c.position
             )));
         }
         claims.push(Claim {
@@ -72,13 +101,13 @@ pub async fn read_game<P: Provider>(provider: &P, address: Address) -> Result<Ga
             claimant: c.claimant,
             bond: alloy::primitives::U256::from(c.bond),
             value: c.claim,
-            position: Position(c.position),
+            position,
             clock: c.clock,
         });
     }
     Ok(Game {
-        split_depth: small("splitDepth", split)? as u32,
-        max_depth: small("maxGameDepth", max)? as u32,
+        split_depth,
+        max_depth,
         anchor: Anchor {
             root: anchor_root,
             block: small("startingBlockNumber", anchor_block)?,

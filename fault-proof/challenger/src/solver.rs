@@ -73,7 +73,7 @@ pub fn honest_actions(game: &Game, trace: &mut impl TraceProvider) -> Result<Vec
         let claim = game.claim(i)?;
         let responsible = match claim.parent {
             None => true,
-            Some(p) => honest[p],
+            Some(p) => honest.get(p).copied().unwrap_or(false),
         };
         if !responsible || honest[i] {
             continue;
@@ -110,6 +110,14 @@ pub fn honest_actions(game: &Game, trace: &mut impl TraceProvider) -> Result<Vec
         let attack = !agree;
         let position = claim.position.mv(attack);
         let value = our_value(game, trace, Some(i), position)?;
+        if position.depth() == game.split_depth + 1 && value[0] > 2 {
+            // Our execution root must carry the program's verdict; a running state means the
+            // program needs more steps than the game's execution trace holds.
+            return Err(crate::ChallengerError::Trace(format!(
+                "the program has not exited after {} steps, the execution trace's length: the game is too shallow for it",
+                game.exec_trace_len()
+            )));
+        }
         let mut answered = false;
         for child in game.children(i) {
             let c = game.claim(child)?;

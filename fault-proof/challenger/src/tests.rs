@@ -356,3 +356,32 @@ proptest! {
         prop_assert_eq!(defender_wins, honest_root);
     }
 }
+
+#[test]
+fn resolvable_lists_children_first_and_waits_for_them() {
+    let mut model = Model::new(B256::repeat_byte(1), 104);
+    model
+        .mv(HONEST, 0, B256::repeat_byte(2), true)
+        .expect("pos 2");
+    model
+        .mv(ROGUE, 1, B256::repeat_byte(3), true)
+        .expect("pos 4");
+    let mut g = model.game.clone();
+    // Root made at 0; the attack at 100; the rogue's answer at 900 (clock 1000).
+    g.claims[0].clock = 0;
+    g.claims[1].clock = 100;
+    g.claims[2].clock = (100u128 << 64) | 900;
+    let all = vec![true; 3];
+    // At 1500 the clocks against the root and the attack have run out, but the one against
+    // the newest claim has used only 600 s: nothing can be resolved yet.
+    assert_eq!(g.challenger_duration(0, 1500).expect("root"), 1000);
+    assert!(
+        g.resolvable(1500, &all).expect("order").is_empty(),
+        "the leaf's clock still runs"
+    );
+    assert_eq!(g.resolvable(2000, &all).expect("order"), vec![2, 1, 0]);
+    assert_eq!(
+        g.resolvable(2000, &[true, true, false]).expect("order"),
+        vec![1, 0]
+    );
+}

@@ -147,8 +147,13 @@ pub fn step_data<O: Oracle>(elf: &Path, oracle: O, steps: u64) -> Result<StepDat
             failure: RefCell::new(None),
         },
     );
-    vm.run(Some(steps))
-        .map_err(|e| HostError::Source(format!("the VM stopped before step {steps}: {e}")))?;
+    if let Err(e) = vm.run(Some(steps)) {
+        let why = vm.into_oracle().failure.into_inner();
+        return Err(HostError::Source(match why {
+            Some(why) => format!("the VM stopped before step {steps}: {e} ({why})"),
+            None => format!("the VM stopped before step {steps}: {e}"),
+        }));
+    }
     if vm.state.exited {
         let state = vm.encode_state();
         let hash = state_hash(&state);
