@@ -12,7 +12,9 @@ use alloy::{
 };
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
 use sprout_challenger::{Action, Result, Subgame, TraceProvider, honest_actions, read_game};
-use sprout_contracts::{DisputeDeployConfig, DisputeGameFactory, FaultDisputeGame, deploy_dispute};
+use sprout_contracts::{
+    DisputeDeployConfig, DisputeGameFactory, FaultDisputeGame, PreimageOracle, deploy_dispute,
+};
 
 const GAME_TYPE: u32 = 0x5350;
 const CLOCK: u64 = 300;
@@ -177,6 +179,49 @@ async fn honest_moves_are_accepted_down_to_the_execution_root_and_a_wrong_root_l
         moves, 3,
         "attacks at depths 1 and 3, then the execution root"
     );
+
+    // The subgame's boot data as the contract loads it: under the local context the crate
+    // computes, the disputed output and block and the anchor it starts from.
+    let exec_index = state.claims.len() - 1;
+    let subgame = state
+        .subgame(exec_root.parent.expect("parent"), exec_root.position)
+        .expect("subgame");
+    let oracle = PreimageOracle::new(addresses.preimage_oracle, &provider);
+    let context = subgame.local_context();
+    assert_eq!(
+        subgame.starting.0, config.starting_root,
+        "the first output starts from the anchor"
+    );
+    let expected = [
+        (2u64, subgame.starting.0),
+        (3, subgame.disputed.0),
+        (4, B256::from(U256::from(subgame.disputed_block) << 192)),
+        (6, config.program_config_hash),
+    ];
+    for (ident, word) in expected {
+        game.addLocalData(U256::from(ident), U256::from(exec_index), U256::from(8u64))
+            .from(challenger_address)
+            .send()
+            .await
+            .expect("addLocalData")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        let mut local = [0u8; 32];
+        local[0] = 1;
+        local[24..].copy_from_slice(&ident.to_be_bytes());
+        let key = oracle
+            .localize(B256::from(local), address, context)
+            .call()
+            .await
+            .expect("localize");
+        let part = oracle
+            .preimageParts(key, U256::from(8u64))
+            .call()
+            .await
+            .expect("part");
+        assert_eq!(part, word, "local key {ident}");
+    }
 
     // The rogue stops: resolve children first once the clocks ran out.
     advance(&provider, 2 * CLOCK).await;
