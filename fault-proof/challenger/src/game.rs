@@ -45,6 +45,9 @@ pub struct Game {
     pub claimed_block: u64,
     /// Seconds each side's clock holds (`maxClockDuration`).
     pub max_clock_duration: u64,
+    /// Whether the root was shown to be for another block (`l2BlockNumberChallenged`): it can
+    /// no longer be moved against.
+    pub root_block_challenged: bool,
     /// The claims, in the order they were made.
     pub claims: Vec<Claim>,
 }

@@ -46,6 +46,11 @@ pub async fn read_game<P: Provider>(provider: &P, address: Address) -> Result<Ga
         .call()
         .await
         .map_err(|e| l1("maxClockDuration", e))?;
+    let root_block_challenged = game
+        .l2BlockNumberChallenged()
+        .call()
+        .await
+        .map_err(|e| l1("l2BlockNumberChallenged", e))?;
     let len = game
         .claimDataLen()
         .call()
@@ -114,6 +119,7 @@ pub async fn read_game<P: Provider>(provider: &P, address: Address) -> Result<Ga
         },
         claimed_block: small("l2SequenceNumber", claimed)?,
         max_clock_duration: max_clock,
+        root_block_challenged,
         claims,
     })
 }

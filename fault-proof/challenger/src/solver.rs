@@ -83,6 +83,10 @@ pub fn honest_actions(game: &Game, trace: &mut impl TraceProvider) -> Result<Vec
             honest[0] = true;
             continue;
         }
+        if i == 0 && game.root_block_challenged {
+            // Already countered by its block header; the contract takes no more moves on it.
+            continue;
+        }
         let depth = claim.position.depth();
         if depth == game.max_depth {
             if claim.countered_by.is_zero() {

@@ -79,6 +79,7 @@ impl Model {
             },
             claimed_block,
             max_clock_duration: 1000,
+            root_block_challenged: false,
             claims: vec![claim(None, HONEST, root, Position::ROOT)],
         };
         Self {
@@ -384,4 +385,14 @@ fn resolvable_lists_children_first_and_waits_for_them() {
         g.resolvable(2000, &[true, true, false]).expect("order"),
         vec![1, 0]
     );
+}
+
+#[test]
+fn a_root_countered_by_its_block_header_gets_no_more_moves() {
+    let mut model = Model::new(B256::repeat_byte(1), 104);
+    assert_eq!(model.honest_round(), 1, "a wrong root is attacked");
+    let mut fresh = Model::new(B256::repeat_byte(1), 104);
+    fresh.game.root_block_challenged = true;
+    let actions = honest_actions(&fresh.game, &mut Honest).expect("actions");
+    assert!(actions.is_empty(), "{actions:?}");
 }

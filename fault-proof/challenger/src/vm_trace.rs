@@ -36,6 +36,39 @@ pub struct GameInputs {
 }
 
 impl GameInputs {
+    /// A game's inputs as L1 has them, checked against our program: its absolute prestate must
+    /// be `prestate`, the state hash our ELF starts from, or no step of ours could succeed.
+    pub async fn read<P: alloy::providers::Provider>(
+        provider: &P,
+        game: alloy::primitives::Address,
+        prestate: B256,
+    ) -> Result<Self> {
+        let g = sprout_contracts::FaultDisputeGame::new(game, provider);
+        let l1 =
+            |what: &str, e: alloy::contract::Error| ChallengerError::L1(format!("{what}: {e}"));
+        let theirs = g
+            .absolutePrestate()
+            .call()
+            .await
+            .map_err(|e| l1("absolutePrestate", e))?;
+        if theirs != prestate {
+            return Err(ChallengerError::L1(format!(
+                "game {game} commits to the absolute prestate {theirs}, our program's is {prestate}: run the program the game was deployed for"
+            )));
+        }
+        let chain_id = g.l2ChainId().call().await.map_err(|e| l1("l2ChainId", e))?;
+        Ok(Self {
+            l1_head: g.l1Head().call().await.map_err(|e| l1("l1Head", e))?,
+            chain_id: u64::try_from(chain_id)
+                .map_err(|_| ChallengerError::L1(format!("chain id {chain_id} is too large")))?,
+            config_hash: g
+                .programConfigHash()
+                .call()
+                .await
+                .map_err(|e| l1("programConfigHash", e))?,
+        })
+    }
+
     /// The program's boot data for `subgame`: the local data the game loads for it.
     pub fn boot(&self, subgame: &Subgame) -> BootInfo {
         BootInfo {

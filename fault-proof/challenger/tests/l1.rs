@@ -11,7 +11,9 @@ use alloy::{
     providers::{Provider, ProviderBuilder},
 };
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
-use sprout_challenger::{Action, Result, Subgame, TraceProvider, honest_actions, read_game};
+use sprout_challenger::{
+    Action, GameInputs, Result, Subgame, TraceProvider, honest_actions, read_game,
+};
 use sprout_contracts::{
     DisputeDeployConfig, DisputeGameFactory, FaultDisputeGame, PreimageOracle, deploy_dispute,
 };
@@ -112,6 +114,17 @@ async fn honest_moves_are_accepted_down_to_the_execution_root_and_a_wrong_root_l
         .expect("game")
         .proxy;
     let game = FaultDisputeGame::new(address, &provider);
+    let inputs = GameInputs::read(&provider, address, config.absolute_prestate)
+        .await
+        .expect("inputs");
+    assert_eq!(inputs.chain_id, 901);
+    assert_eq!(inputs.config_hash, config.program_config_hash);
+    assert_eq!(inputs.l1_head, game.l1Head().call().await.expect("l1 head"));
+    let wrong = GameInputs::read(&provider, address, B256::repeat_byte(4)).await;
+    assert!(
+        matches!(&wrong, Err(e) if e.to_string().contains("absolute prestate")),
+        "another program is refused"
+    );
 
     let mut moves = 0;
     for _round in 0..12 {
