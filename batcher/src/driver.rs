@@ -76,6 +76,19 @@ pub enum RewindReason {
         /// L1 block holding its first frame.
         first_frame_l1: u64,
     },
+    /// Derivation read past the L1 block that completed a channel, yet the safe head did not
+    /// reach the channel's last block: L1 reorged the frame away after it was confirmed (or
+    /// derivation refused the batch), so the blocks must be batched again.
+    SafeHeadStalled {
+        /// The channel's last L2 block.
+        last_block: u64,
+        /// The L1 block its last frame was confirmed in.
+        l1_block: u64,
+        /// The L1 block derivation has read up to.
+        derived_to: u64,
+        /// The sequencer's safe head.
+        safe: u64,
+    },
 }
 
 /// What one [`Batcher::step`] did.
@@ -115,6 +128,9 @@ pub struct Batcher<L1, L2> {
     /// Channels with a confirmed first frame and an unconfirmed last one: the L1 block holding
     /// the first frame.
     landing: BTreeMap<ChannelId, u64>,
+    /// Channels whose last frame is confirmed and whose last block is not yet safe: the last
+    /// block and the L1 block holding the last frame.
+    posted: Vec<(u64, u64)>,
     /// Transactions not mined within this long are replaced.
     resubmit_timeout: Duration,
     /// While waiting for pending transactions: since when the mined nonce has been stuck, at
@@ -160,6 +176,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             channel_timeout: config.rollup.channel_timeout,
             confirmations: config.confirmations,
             landing: BTreeMap::new(),
+            posted: Vec::new(),
             resubmit_timeout: config.resubmit_timeout,
             stuck: None,
         }
@@ -208,6 +225,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
                 self.txmgr.reset().await?;
                 self.channels.reset();
                 self.landing.clear();
+                self.posted.clear();
                 self.next_block = status.safe_l2.number.saturating_add(1);
                 self.last_hash = status.safe_l2.hash;
                 self.safe_seen = status.safe_l2.number;
@@ -251,6 +269,10 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             return Ok(report);
         }
         self.safe_seen = status.safe_l2.number;
+        if let Some(reason) = self.stalled(&status) {
+            self.rewind(reason, &mut report);
+            return Ok(report);
+        }
         let unsafe_head = status.unsafe_l2;
         if unsafe_head.number.saturating_add(1) < self.next_block
             || (unsafe_head.number.saturating_add(1) == self.next_block
@@ -307,6 +329,24 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
         Ok(report)
     }
 
+    /// A confirmed channel that derivation has read past without making its blocks safe. The
+    /// sequencer reads its derivation cursor before its safe head, and a cursor past block `n`
+    /// means every batch in `n` has been applied, so this is never a race with derivation.
+    fn stalled(&mut self, status: &crate::SyncStatus) -> Option<RewindReason> {
+        let safe = status.safe_l2.number;
+        self.posted.retain(|&(last_block, _)| last_block > safe);
+        let derived_to = status.current_l1?.number;
+        self.posted
+            .iter()
+            .find(|&&(_, l1_block)| derived_to > l1_block)
+            .map(|&(last_block, l1_block)| RewindReason::SafeHeadStalled {
+                last_block,
+                l1_block,
+                derived_to,
+                safe,
+            })
+    }
+
     /// Follows which channels are landing and reports one that can no longer land within the
     /// channel timeout (derivation's rule: a channel is dropped once L1 passes the block of its
     /// first frame plus `channel_timeout`).
@@ -318,7 +358,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
                         channel,
                         number,
                         is_last,
-                        ..
+                        last_block,
                     },
                 block_number,
                 ..
@@ -328,6 +368,9 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
             };
             if number == 0 {
                 self.landing.insert(channel, block_number);
+            }
+            if is_last {
+                self.posted.push((last_block, block_number));
             }
             let Some(&first) = self.landing.get(&channel) else {
                 continue;
@@ -374,6 +417,7 @@ impl<L1: L1Chain, L2: L2Source> Batcher<L1, L2> {
         Metrics::add(&self.metrics.rewinds, 1);
         self.channels.reset();
         self.landing.clear();
+        self.posted.clear();
         self.phase = Phase::WaitingForPendingTxs;
         report.rewound = Some(reason);
     }
@@ -706,6 +750,70 @@ mod tests {
                 .load(std::sync::atomic::Ordering::Relaxed),
             1
         );
+    }
+
+    #[tokio::test]
+    async fn a_confirmed_channel_reorged_away_before_derivation_is_batched_again() {
+        let (l1, mut batcher, l2) = batching(3, 0, 1).await;
+        assert_eq!(batcher.step().await.expect("step").blocks_batched, 3);
+        l1.mine();
+        assert_eq!(batcher.step().await.expect("step").channels_closed.len(), 1);
+        l1.mine(); // the frame lands in block 2
+        l1.mine(); // and is confirmed at depth 2
+        let report = batcher.step().await.expect("step");
+        assert!(
+            matches!(
+                &report.tx_events[..],
+                [TxEvent::Confirmed {
+                    block_number: 2,
+                    ..
+                }]
+            ),
+            "{report:?}"
+        );
+        // L1 drops block 2 before the sequencer derives it: its safe head stays at 0.
+        l1.reorg(2);
+        l2.with(|s| s.derived_l1 = Some(2));
+        let report = batcher.step().await.expect("step");
+        assert_eq!(
+            report.rewound, None,
+            "block 2's batches may not be applied yet"
+        );
+        l2.with(|s| s.derived_l1 = Some(3));
+        let report = batcher.step().await.expect("step");
+        assert_eq!(
+            report.rewound,
+            Some(RewindReason::SafeHeadStalled {
+                last_block: 3,
+                l1_block: 2,
+                derived_to: 3,
+                safe: 0,
+            })
+        );
+        batcher.step().await.expect("pending check");
+        batcher.step().await.expect("derivation check");
+        assert_eq!(batcher.phase(), Phase::Batching);
+        assert_eq!(batcher.next_block(), 1, "the dropped blocks go out again");
+    }
+
+    #[tokio::test]
+    async fn a_confirmed_channel_that_becomes_safe_is_not_batched_again() {
+        let (l1, mut batcher, l2) = batching(3, 0, 1).await;
+        batcher.step().await.expect("step");
+        l1.mine();
+        batcher.step().await.expect("step");
+        l1.mine();
+        l1.mine();
+        batcher.step().await.expect("step");
+        l2.with(|s| {
+            s.safe = 3;
+            s.derived_l1 = Some(9);
+        });
+        for _ in 0..3 {
+            l1.mine();
+            assert_eq!(batcher.step().await.expect("step").rewound, None);
+        }
+        assert_eq!(batcher.next_block(), 4);
     }
 
     #[tokio::test]

@@ -16,7 +16,7 @@ pub struct FrameTag {
     pub number: u16,
     /// Whether it is the channel's last.
     pub is_last: bool,
-    /// The last L2 block of its channel (for logs).
+    /// The last L2 block of its channel (for logs, and to check that it becomes safe).
     pub last_block: u64,
 }
 

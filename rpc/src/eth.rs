@@ -473,10 +473,6 @@ impl RpcContext {
                 "this node runs a dev chain, not a rollup: it has no sync status".to_string(),
             ));
         };
-        let (head, head_hash) = self.chain.head();
-        let (safe, safe_hash) = self.chain.safe_head()?;
-        let unsafe_l2 = self.l2_ref(&head, head_hash)?;
-        let safe_l2 = self.l2_ref(&safe, safe_hash)?;
         let l1_json = |block: Option<L1BlockRef>| match block {
             Some(b) => json!({
                 "hash": b.hash, "number": b.number,
@@ -484,13 +480,20 @@ impl RpcContext {
             }),
             None => Value::Null,
         };
-        let head_l1 = l1_json(self.chain.l1_head());
-        // The L1 block derivation has read up to (OP's current_l1).
+        // The L1 block derivation has read up to (OP's current_l1), read before the safe head:
+        // derivation applies every batch of an L1 block before reading the next, so the safe
+        // head returned covers all batches of the blocks before this one (the batcher counts on
+        // it to tell a reorged-away batch from one not derived yet).
         let current_l1 = l1_json(
             self.chain
                 .derivation_l1()
                 .or_else(|| self.chain.l1_block(rollup.config.genesis.l1.number)),
         );
+        let (head, head_hash) = self.chain.head();
+        let (safe, safe_hash) = self.chain.safe_head()?;
+        let unsafe_l2 = self.l2_ref(&head, head_hash)?;
+        let safe_l2 = self.l2_ref(&safe, safe_hash)?;
+        let head_l1 = l1_json(self.chain.l1_head());
         let (finalized, finalized_hash) = self.chain.finalized_head()?;
         let finalized_l2 = self.l2_ref(&finalized, finalized_hash)?;
         Ok(json!({

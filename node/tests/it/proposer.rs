@@ -230,8 +230,11 @@ async fn proposer_reproposes_after_an_l1_reorg_and_catches_up_after_an_outage() 
     let _proposer = net.proposer(&[]);
     wait_for_output(&net, INTERVAL, Duration::from_secs(90)).await;
 
-    // Reorg away the L1 block that holds the first proposal.
+    // Reorg away the L1 block that holds the first proposal, and the batches posted in the
+    // few seconds after it: some derived already (the sequencer's safe head goes back), some
+    // maybe not (the batcher sees its safe head stall): either way they go out again.
     let proposal_block = proposal_block(&net).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
     let head = net.l1.get_block_number().await.expect("head");
     let depth = head - proposal_block + 1;
     net.l1
