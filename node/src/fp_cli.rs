@@ -97,13 +97,19 @@ pub fn run(args: FpArgs) -> Result<bool> {
     }
 }
 
-fn prestate(args: &PrestateArgs) -> Result<bool> {
-    let path = program_elf(args.program.as_deref())?;
-    let bytes = std::fs::read(&path)?;
+/// The absolute prestate of the program ELF at `path`, and the ELF's bytes.
+pub(crate) fn elf_prestate(path: &std::path::Path) -> Result<(B256, Vec<u8>)> {
+    let bytes = std::fs::read(path)?;
     let elf = sprout_fault_proof_vm::elf::Elf::parse(&bytes)
         .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?;
     let prestate =
         sprout_fault_proof_vm::Vm::new(&elf, sprout_fault_proof_vm::NoOracle).state_hash();
+    Ok((prestate, bytes))
+}
+
+fn prestate(args: &PrestateArgs) -> Result<bool> {
+    let path = program_elf(args.program.as_deref())?;
+    let (prestate, bytes) = elf_prestate(&path)?;
     if args.json {
         println!(
             "{}",
@@ -158,7 +164,7 @@ fn prove(args: &ProveArgs) -> Result<bool> {
 }
 
 /// The program ELF: `path`, or the one `make fp-program` builds.
-fn program_elf(path: Option<&std::path::Path>) -> Result<PathBuf> {
+pub(crate) fn program_elf(path: Option<&std::path::Path>) -> Result<PathBuf> {
     let path = match path {
         Some(path) => path.to_path_buf(),
         None => std::env::current_exe()?
@@ -280,6 +286,57 @@ fn online(args: &ProveArgs, engine: &Engine) -> Result<(Decision, BootInfo, usiz
         write_recording(dir, &recording).map_err(|e| NodeError::Config(e.to_string()))?;
     }
     Ok((decision, boot, recording.preimages.len(), recording.bytes()))
+}
+
+/// Every preimage the program reads for `boot`, served from the node's database at `datadir`
+/// (opened read-only, so the node may run) and from L1 at `l1_url`, by a native run. The agreed
+/// output must be our node's output of the block before `boot.claimed_block`, and the config
+/// hash our chain's.
+pub(crate) fn record_boot(
+    rollup: &sprout_protocol::rollup::RollupConfig,
+    datadir: &std::path::Path,
+    l1_url: &str,
+    boot: BootInfo,
+) -> Result<sprout_fp_host::Recording> {
+    let storage = Storage::open_read_only(&datadir.join("db"))?;
+    let chain = storage
+        .chain_config()?
+        .ok_or_else(|| NodeError::Config(format!("{} holds no chain", datadir.display())))?;
+    let config = ProgramConfig::new(rollup.clone(), chain);
+    if config.hash() != boot.config_hash {
+        return Err(NodeError::Config(format!(
+            "the game's program config hash is {}, our chain's is {}: this node is not the game's chain",
+            boot.config_hash,
+            config.hash()
+        )));
+    }
+    let agreed_block = boot.claimed_block.checked_sub(1).ok_or_else(|| {
+        NodeError::Config("a disputed block 0 has no block before it to agree on".into())
+    })?;
+    let agreed = block_output(&storage, agreed_block)?;
+    if agreed.output != boot.agreed_output {
+        return Err(NodeError::Config(format!(
+            "the subgame starts from output {} for block {agreed_block}, our node has {}: no honest trace starts there",
+            boot.agreed_output, agreed.output
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let l1 = RpcL1 {
+        client: L1Client::new(l1_url, runtime.handle().clone())?,
+        runtime: &runtime,
+    };
+    let host = Host::new(
+        boot,
+        &config,
+        agreed.preimage.to_vec(),
+        l1,
+        NodeL2(&storage),
+    )
+    .map_err(|e| NodeError::Config(e.to_string()))?;
+    let (_, host) = decide(&Engine::Native, host)?;
+    Ok(host.recording())
 }
 
 struct BlockOutput {

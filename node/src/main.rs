@@ -5,12 +5,19 @@ use sprout_node::cli::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let filter = EnvFilter::try_from_env("SPROUT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let filter = EnvFilter::try_from_env("SPROUT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // `sprout challenger --json` logs one JSON object per line, for agents to read.
+    let json_logs =
+        matches!(&cli.command, Command::Challenger(a) if a.command.is_none() && a.run.json);
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json_logs {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let result = match cli.command {
         Command::Node(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -128,9 +128,22 @@ impl RpcL1 {
     /// `eth_estimateGas` of a call from `from` to `to` with `data`: the gas it needs, or L1's
     /// reason it would fail (a revert), before anything is signed or spent.
     pub async fn estimate_gas(&self, from: Address, to: Address, data: Bytes) -> Result<u64> {
+        self.estimate_gas_with_value(from, to, data, U256::ZERO)
+            .await
+    }
+
+    /// [`estimate_gas`](Self::estimate_gas) of a call that sends `value` wei.
+    pub async fn estimate_gas_with_value(
+        &self,
+        from: Address,
+        to: Address,
+        data: Bytes,
+        value: U256,
+    ) -> Result<u64> {
         let call = alloy::rpc::types::TransactionRequest::default()
             .from(from)
             .to(to)
+            .value(value)
             .input(data.into());
         Self::request(
             "eth_estimateGas",

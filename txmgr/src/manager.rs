@@ -124,6 +124,8 @@ pub struct TxCandidate<T> {
     pub to: Address,
     /// The calldata, or for a blob transaction the blob's contents.
     pub data: Bytes,
+    /// Wei sent with it (a dispute game's bond); zero for batches and proposals.
+    pub value: U256,
     /// The gas limit.
     pub gas_limit: u64,
     /// For a blob transaction: the blob carrying `data`, with its KZG commitment and proofs
@@ -139,6 +141,7 @@ impl<T> TxCandidate<T> {
             to,
             gas_limit: calldata_gas_limit(&data),
             data,
+            value: U256::ZERO,
             sidecar: None,
         }
     }
@@ -150,6 +153,7 @@ impl<T> TxCandidate<T> {
             tag,
             to,
             data,
+            value: U256::ZERO,
             gas_limit: TX_BASE_GAS,
             sidecar,
         })
@@ -686,7 +690,7 @@ impl<L1: L1Chain, T: Clone + std::fmt::Debug + Send> TxManager<L1, T> {
             max_fee_per_gas: fees.max_fee,
             max_priority_fee_per_gas: fees.tip,
             to: TxKind::Call(candidate.to),
-            value: U256::ZERO,
+            value: candidate.value,
             access_list: Default::default(),
             input: candidate.data.clone(),
         })

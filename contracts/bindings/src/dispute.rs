@@ -67,6 +67,32 @@ pub struct DisputeDeployConfig {
 }
 
 impl DisputeDeployConfig {
+    /// A test and devnet configuration owned (and guarded) by `owner`: Sprout's game type
+    /// 0x5350 on chain 901, split depth 4 of a max depth of 8, 300 s clocks with a 30 s
+    /// extension, bonds from 0.001 ETH growing 1.5× per level, a 10 s finality delay. The
+    /// prestate, config hash and anchor are placeholders for the caller to set for real games.
+    pub fn dev(owner: Address) -> Self {
+        let milli = U256::from(10u64).pow(U256::from(15u64));
+        Self {
+            game_type: 0x5350,
+            absolute_prestate: B256::repeat_byte(3),
+            program_config_hash: B256::repeat_byte(6),
+            max_game_depth: 8,
+            split_depth: 4,
+            clock_extension: 30,
+            max_clock_duration: 300,
+            l2_chain_id: 901,
+            base_bond: milli,
+            bond_growth_wad: U256::from(1_500_000_000_000_000_000u64),
+            init_bond: milli,
+            guardian: owner,
+            owner,
+            starting_root: B256::repeat_byte(9),
+            starting_block: 0,
+            finality_delay_seconds: 10,
+        }
+    }
+
     /// Rejects parameters the game's constructor would revert on.
     pub fn validate(&self) -> Result<()> {
         if self.max_game_depth > 125 {

@@ -20,6 +20,15 @@ pub enum ChallengerError {
     /// The trace provider could not give a value (the node is behind, a VM run failed, …).
     #[error("trace: {0}")]
     Trace(String),
+    /// Our L2 node did not answer, or answered something unusable.
+    #[error("L2 node: {0}")]
+    L2(String),
+    /// A setting that cannot work (a bad URL, the wrong chain).
+    #[error("config: {0}")]
+    Config(String),
+    /// The transaction manager failed (L1 unreachable, signing).
+    #[error(transparent)]
+    TxMgr(#[from] sprout_txmgr::TxMgrError),
 }
 
 /// Result with [`ChallengerError`].

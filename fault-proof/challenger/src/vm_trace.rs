@@ -84,13 +84,15 @@ impl GameInputs {
 
 /// A [`TraceProvider`] over a node's outputs and VM runs of the program ELF. Each subgame's
 /// preimages are recorded once; each state is one VM run from the start (a run of the program
-/// for an empty block is about 15 M steps).
+/// for an empty block is about 15 M steps), and is kept: a claim is looked at every round.
 pub struct VmTrace<O, R> {
     elf: PathBuf,
     inputs: GameInputs,
     outputs: O,
     recordings: R,
     recorded: HashMap<Subgame, Recording>,
+    states: HashMap<(Subgame, u128), B256>,
+    runs: u64,
 }
 
 impl<O: OutputSource, R: RecordingSource> VmTrace<O, R> {
@@ -102,7 +104,14 @@ impl<O: OutputSource, R: RecordingSource> VmTrace<O, R> {
             outputs,
             recordings,
             recorded: HashMap::new(),
+            states: HashMap::new(),
+            runs: 0,
         }
+    }
+
+    /// VM runs made so far (state queries and step data).
+    pub fn vm_runs(&self) -> u64 {
+        self.runs
     }
 
     fn recording(&mut self, subgame: &Subgame) -> Result<&Recording> {
@@ -138,6 +147,7 @@ impl<O: OutputSource, R: RecordingSource> VmTrace<O, R> {
         };
         let elf = self.elf.clone();
         let replay = Replay::new(self.recording(subgame)?);
+        self.runs += 1;
         step_data(&elf, replay, steps).map_err(|e| ChallengerError::Trace(e.to_string()))
     }
 }
@@ -150,13 +160,18 @@ impl<O: OutputSource, R: RecordingSource> TraceProvider for VmTrace<O, R> {
     }
 
     fn state(&mut self, subgame: &Subgame, index: u128) -> Result<B256> {
+        if let Some(hash) = self.states.get(&(*subgame, index)) {
+            return Ok(*hash);
+        }
         let steps = u64::try_from(index + 1).map_err(|_| {
             ChallengerError::Trace(format!("trace index {index} is past 2^64 steps"))
         })?;
         let elf = self.elf.clone();
         let replay = Replay::new(self.recording(subgame)?);
+        self.runs += 1;
         let run = run_in_vm(&elf, replay, Some(steps))
             .map_err(|e| ChallengerError::Trace(e.to_string()))?;
+        self.states.insert((*subgame, index), run.state_hash);
         Ok(run.state_hash)
     }
 }

@@ -1,16 +1,24 @@
-//! `sprout challenger list-games` against dispute games on a real anvil.
+//! `sprout challenger` and `sprout challenger list-games` against dispute games on a real
+//! anvil, the challenger playing from a real sequencer's outputs.
 
-use std::process::Command;
+use std::{
+    process::Command,
+    time::{Duration, Instant},
+};
 
 use alloy::{
     network::EthereumWallet,
     primitives::{Address, B256, U256},
-    providers::ProviderBuilder,
+    providers::{Provider, ProviderBuilder},
 };
-use serde_json::Value;
-use sprout_contracts::{DisputeDeployConfig, DisputeGameFactory, deploy_dispute};
+use serde_json::{Value, json};
+use sprout_contracts::{DisputeDeployConfig, DisputeGameFactory, FaultDisputeGame, deploy_dispute};
 
-use crate::{anvil::Anvil, harness::dev_signer};
+use crate::{
+    anvil::Anvil,
+    harness::dev_signer,
+    rollupnet::{NetParams, RollupNet},
+};
 
 fn list_games(url: &str, factory: Address, json: bool) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sprout"));
@@ -30,25 +38,8 @@ async fn list_games_shows_each_game_newest_first() {
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(deployer))
         .connect_http(anvil.url.clone());
-    let bond = U256::from(10u64).pow(U256::from(15u64));
-    let config = DisputeDeployConfig {
-        game_type: 0x5350,
-        absolute_prestate: B256::repeat_byte(3),
-        program_config_hash: B256::repeat_byte(6),
-        max_game_depth: 8,
-        split_depth: 4,
-        clock_extension: 30,
-        max_clock_duration: 300,
-        l2_chain_id: 901,
-        base_bond: bond,
-        bond_growth_wad: U256::from(1_500_000_000_000_000_000u64),
-        init_bond: bond,
-        guardian: address,
-        owner: address,
-        starting_root: B256::repeat_byte(9),
-        starting_block: 0,
-        finality_delay_seconds: 10,
-    };
+    let config = DisputeDeployConfig::dev(address);
+    let bond = config.init_bond;
     let addresses = deploy_dispute(&provider, address, &config)
         .await
         .expect("deploy");
@@ -106,4 +97,263 @@ async fn list_games_shows_each_game_newest_first() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no contract at"), "{err}");
+}
+
+fn sync_safe(net: &RollupNet) -> u64 {
+    net.node.call("optimism_syncStatus", json!([]))["safe_l2"]["number"]
+        .as_u64()
+        .expect("safe head")
+}
+
+fn output_root(net: &RollupNet, block: u64) -> B256 {
+    let out = net
+        .node
+        .call("optimism_outputAtBlock", json!([format!("{block:#x}")]));
+    out["outputRoot"]
+        .as_str()
+        .expect("outputRoot")
+        .parse()
+        .expect("hash")
+}
+
+async fn warp(net: &RollupNet, seconds: u64) {
+    net.l1
+        .raw_request::<_, Value>("evm_increaseTime".into(), (seconds,))
+        .await
+        .expect("evm_increaseTime");
+    net.l1
+        .raw_request::<_, Value>("evm_mine".into(), ())
+        .await
+        .expect("evm_mine");
+}
+
+/// Polls `check` every 300 ms until it holds, or fails after `within` naming `what`.
+async fn wait_until<F: std::future::Future<Output = bool>>(
+    what: &str,
+    within: Duration,
+    mut check: impl FnMut() -> F,
+) {
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within {within:?} (see challenger.log, SPROUT_TEST_LOGS=1)"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Two games on a real rollup (sequencer, batcher, anvil L1) and a `sprout challenger`
+/// process: a rogue's wrong root, which the challenger attacks and wins once the rogue stops
+/// answering; and an honest root that a rogue attacks, which the challenger defends. It resolves
+/// both when the clocks run out and claims its bonds once the games are final. It is SIGKILLed
+/// mid-game and restarted on the way.
+#[tokio::test(flavor = "multi_thread")]
+async fn challenger_beats_a_wrong_root_and_defends_a_right_one() {
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let _batcher = net.batcher();
+    let (rogue, challenger) = (dev_signer(5), dev_signer(6));
+    let (rogue_address, challenger_address) = (rogue.address(), challenger.address());
+    wait_until("L2 block 8 safe", Duration::from_secs(90), || async {
+        sync_safe(&net) >= 8
+    })
+    .await;
+
+    let owner = net.operator;
+    let mut config = DisputeDeployConfig::dev(owner);
+    config.absolute_prestate = include_str!("../../../fault-proof/program/PRESTATE")
+        .trim()
+        .parse()
+        .expect("PRESTATE");
+    config.max_game_depth = 36;
+    config.max_clock_duration = 40;
+    config.clock_extension = 5;
+    config.finality_delay_seconds = 1;
+    config.starting_root = output_root(&net, 0);
+    let addresses = deploy_dispute(&net.l1, owner, &config)
+        .await
+        .expect("deploy the dispute contracts");
+    let rogue_l1 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(rogue))
+        .connect_http(net.l1_url().parse().expect("url"));
+    let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &rogue_l1);
+    let create = async |root: B256| {
+        factory
+            .create(
+                config.game_type,
+                root,
+                U256::from(8u64).to_be_bytes::<32>().to_vec().into(),
+            )
+            .value(config.init_bond)
+            .send()
+            .await
+            .expect("create")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        let count = factory.gameCount().call().await.expect("gameCount");
+        factory
+            .gameAtIndex(count - U256::from(1))
+            .call()
+            .await
+            .expect("gameAtIndex")
+            .proxy
+    };
+    let wrong = create(B256::repeat_byte(0xba)).await;
+    let right = create(output_root(&net, 8)).await;
+    // The rogue attacks the right root with a wrong output for block 8.
+    let right_game = FaultDisputeGame::new(right, &rogue_l1);
+    let bond = right_game.getRequiredBond(2).call().await.expect("bond");
+    right_game
+        .r#move(
+            output_root(&net, 8),
+            U256::ZERO,
+            B256::repeat_byte(0xbb),
+            true,
+        )
+        .value(bond)
+        .send()
+        .await
+        .expect("rogue attack")
+        .get_receipt()
+        .await
+        .expect("receipt");
+
+    let mut cmd_args = vec![
+        "--factory".to_string(),
+        addresses.dispute_game_factory.to_string(),
+    ];
+    cmd_args.extend(["--min-balance".into(), "0.01".into()]);
+    let args: Vec<&str> = cmd_args.iter().map(String::as_str).collect();
+    let mut first = net.role("challenger", "SPROUT_CHALLENGER_KEY", &challenger, &args);
+
+    let claims = async |game: Address| {
+        FaultDisputeGame::new(game, &rogue_l1)
+            .claimDataLen()
+            .call()
+            .await
+            .expect("claimDataLen")
+    };
+    // SIGKILL as soon as its first move lands (the second may be in flight), then a new
+    // process on the same key: every move is made, none twice.
+    wait_until(
+        "the challenger's first move",
+        Duration::from_secs(90),
+        || async { claims(wrong).await == U256::from(2) },
+    )
+    .await;
+    first.kill();
+    let _challenger = net.role("challenger", "SPROUT_CHALLENGER_KEY", &challenger, &args);
+    wait_until(
+        "the challenger's moves",
+        Duration::from_secs(90),
+        || async { claims(wrong).await == U256::from(2) && claims(right).await == U256::from(3) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(claims(wrong).await, U256::from(2), "no move made twice");
+    assert_eq!(claims(right).await, U256::from(3), "no move made twice");
+    let wrong_game = FaultDisputeGame::new(wrong, &rogue_l1);
+    let attack = wrong_game
+        .claimData(U256::from(1))
+        .call()
+        .await
+        .expect("claim");
+    assert_eq!(
+        attack.claimant, challenger_address,
+        "it attacks the wrong root"
+    );
+    assert_eq!(attack.position, 2);
+    assert_eq!(attack.claim, output_root(&net, 8));
+    let counter = right_game
+        .claimData(U256::from(2))
+        .call()
+        .await
+        .expect("claim");
+    assert_eq!(
+        counter.claimant, challenger_address,
+        "it counters the rogue's attack"
+    );
+    assert_eq!(counter.parentIndex, 1);
+    assert_eq!(counter.position, 4, "an attack on the rogue's claim");
+    // The mid-point of blocks 1..8: block 4.
+    assert_eq!(counter.claim, output_root(&net, 4));
+
+    // Nobody answers; the clocks run out and the challenger resolves both games.
+    warp(&net, config.max_clock_duration + 1).await;
+    let status = async |game: Address| {
+        FaultDisputeGame::new(game, &rogue_l1)
+            .status()
+            .call()
+            .await
+            .expect("status")
+    };
+    wait_until("both games resolved", Duration::from_secs(90), || async {
+        status(wrong).await != 0 && status(right).await != 0
+    })
+    .await;
+    assert_eq!(status(wrong).await, 1, "CHALLENGER_WINS");
+    assert_eq!(status(right).await, 2, "DEFENDER_WINS");
+
+    // Once final, it claims every bond it won: the rogue's root and attack, and its own.
+    let before = net
+        .l1
+        .get_balance(challenger_address)
+        .await
+        .expect("balance");
+    warp(&net, config.finality_delay_seconds + 1).await;
+    wait_until("credits claimed", Duration::from_secs(60), || async {
+        let w = wrong_game
+            .credit(challenger_address)
+            .call()
+            .await
+            .expect("credit");
+        let r = right_game
+            .credit(challenger_address)
+            .call()
+            .await
+            .expect("credit");
+        let closed = wrong_game
+            .bondDistributionMode()
+            .call()
+            .await
+            .expect("mode")
+            == 1
+            && right_game
+                .bondDistributionMode()
+                .call()
+                .await
+                .expect("mode")
+                == 1;
+        closed && w.is_zero() && r.is_zero()
+    })
+    .await;
+    let after = net
+        .l1
+        .get_balance(challenger_address)
+        .await
+        .expect("balance");
+    assert!(
+        after > before + config.init_bond,
+        "the bonds came back with the rogue's: {before} -> {after}"
+    );
+    assert!(
+        wrong_game
+            .credit(rogue_address)
+            .call()
+            .await
+            .expect("credit")
+            .is_zero(),
+        "the rogue's wrong root earned nothing"
+    );
+
+    // What a newcomer sees.
+    let out = list_games(&net.l1_url(), addresses.dispute_game_factory, true);
+    let games: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(games[1]["status"], "CHALLENGER_WINS");
+    assert_eq!(games[0]["status"], "DEFENDER_WINS");
 }

@@ -334,7 +334,7 @@ impl RollupNet {
 
     /// Starts `sprout <role>` of this rollup with its key in `key_env`, logging to
     /// `<role>.log`.
-    fn role(
+    pub fn role(
         &self,
         role: &str,
         key_env: &str,
