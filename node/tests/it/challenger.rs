@@ -143,6 +143,35 @@ async fn wait_until<F: std::future::Future<Output = bool>>(
     }
 }
 
+/// The dispute contracts on `net`'s L1 for its chain: our program's prestate and config hash,
+/// the anchor at L2 genesis, 5 s clock extension and 1 s finality delay, then `tweak`.
+async fn deploy_games(
+    net: &RollupNet,
+    tweak: impl FnOnce(&mut DisputeDeployConfig),
+) -> (sprout_contracts::DisputeAddresses, DisputeDeployConfig) {
+    let owner = net.operator;
+    let mut config = DisputeDeployConfig::dev(owner);
+    config.absolute_prestate = include_str!("../../../fault-proof/program/PRESTATE")
+        .trim()
+        .parse()
+        .expect("PRESTATE");
+    let rollup = sprout_node::role_args::load_rollup(&net.rollup_path).expect("rollup.json");
+    let chain = sprout_storage::Storage::open_read_only(&net.dir.path().join("data/db"))
+        .expect("open the sequencer's database")
+        .chain_config()
+        .expect("read")
+        .expect("chain config");
+    config.program_config_hash = sprout_fp_program::ProgramConfig::new(rollup, chain).hash();
+    config.clock_extension = 5;
+    config.finality_delay_seconds = 1;
+    config.starting_root = output_root(net, 0);
+    tweak(&mut config);
+    let addresses = deploy_dispute(&net.l1, owner, &config)
+        .await
+        .expect("deploy the dispute contracts");
+    (addresses, config)
+}
+
 /// Two games on a real rollup (sequencer, batcher, anvil L1) and a `sprout challenger`
 /// process: a rogue's wrong root, which the challenger attacks and wins once the rogue stops
 /// answering; and an honest root that a rogue attacks, which the challenger defends. It resolves
@@ -163,20 +192,11 @@ async fn challenger_beats_a_wrong_root_and_defends_a_right_one() {
     })
     .await;
 
-    let owner = net.operator;
-    let mut config = DisputeDeployConfig::dev(owner);
-    config.absolute_prestate = include_str!("../../../fault-proof/program/PRESTATE")
-        .trim()
-        .parse()
-        .expect("PRESTATE");
-    config.max_game_depth = 36;
-    config.max_clock_duration = 40;
-    config.clock_extension = 5;
-    config.finality_delay_seconds = 1;
-    config.starting_root = output_root(&net, 0);
-    let addresses = deploy_dispute(&net.l1, owner, &config)
-        .await
-        .expect("deploy the dispute contracts");
+    let (addresses, config) = deploy_games(&net, |c| {
+        c.max_game_depth = 36;
+        c.max_clock_duration = 40;
+    })
+    .await;
     let rogue_l1 = ProviderBuilder::new()
         .wallet(EthereumWallet::from(rogue))
         .connect_http(net.l1_url().parse().expect("url"));
@@ -356,4 +376,112 @@ async fn challenger_beats_a_wrong_root_and_defends_a_right_one() {
     let games: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(games[1]["status"], "CHALLENGER_WINS");
     assert_eq!(games[0]["status"], "DEFENDER_WINS");
+}
+
+/// A rogue posts a wrong root and answers every claim of the challenger's with a wrong one of
+/// its own, through output bisection (to block 1) and execution bisection (to the first VM
+/// instruction). The challenger runs the fault-proof program in the VM on preimages recorded
+/// from its node's database, and wins with a real `RISCV.step` on L1.
+#[tokio::test(flavor = "multi_thread")]
+async fn challenger_wins_a_game_played_to_the_end_by_a_step_on_l1() {
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let _batcher = net.batcher();
+    let (rogue, challenger) = (dev_signer(5), dev_signer(6));
+    let challenger_address = challenger.address();
+    wait_until("L2 block 8 safe", Duration::from_secs(90), || async {
+        sync_safe(&net) >= 8
+    })
+    .await;
+    // Split depth 4 (16 blocks), then 2^25 trace entries: the program needs ~15.5 M steps.
+    // Even max depth: the rogue makes the last claim, and the challenger steps against it.
+    let (addresses, config) = deploy_games(&net, |c| {
+        c.max_game_depth = 30;
+        c.max_clock_duration = 900;
+        c.bond_growth_wad = U256::from(1_100_000_000_000_000_000u64);
+    })
+    .await;
+    let rogue_l1 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(rogue))
+        .connect_http(net.l1_url().parse().expect("url"));
+    let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &rogue_l1);
+    factory
+        .create(
+            config.game_type,
+            B256::repeat_byte(0xba),
+            U256::from(8u64).to_be_bytes::<32>().to_vec().into(),
+        )
+        .value(config.init_bond)
+        .send()
+        .await
+        .expect("create")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    let game_address = factory
+        .gameAtIndex(U256::ZERO)
+        .call()
+        .await
+        .expect("gameAtIndex")
+        .proxy;
+    let game = FaultDisputeGame::new(game_address, &rogue_l1);
+
+    let datadir = net.dir.path().join("data").display().to_string();
+    let factory_arg = addresses.dispute_game_factory.to_string();
+    let args = ["--factory", &factory_arg, "--datadir", &datadir];
+    let _challenger = net.role("challenger", "SPROUT_CHALLENGER_KEY", &challenger, &args);
+
+    // The rogue answers each of the challenger's claims with an attack of its own.
+    let started = Instant::now();
+    let max_depth = config.max_game_depth as u32;
+    let depth = |position: u128| 127 - position.leading_zeros();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(400),
+            "the game did not reach a step (see challenger.log, SPROUT_TEST_LOGS=1)"
+        );
+        let len: u64 = game.claimDataLen().call().await.expect("claimDataLen").to();
+        let last = game
+            .claimData(U256::from(len - 1))
+            .call()
+            .await
+            .expect("claimData");
+        if last.claimant == challenger_address {
+            let position = last.position * 2;
+            let bond = game.getRequiredBond(position).call().await.expect("bond");
+            let mut value = alloy::primitives::keccak256(len.to_be_bytes());
+            value.0[0] = 3;
+            game.r#move(last.claim, U256::from(len - 1), value, true)
+                .value(bond)
+                .send()
+                .await
+                .expect("rogue move")
+                .get_receipt()
+                .await
+                .expect("receipt");
+        } else if depth(last.position) == max_depth && last.counteredBy == challenger_address {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let claims: u64 = game.claimDataLen().call().await.expect("len").to();
+    assert_eq!(
+        claims,
+        u64::from(max_depth) + 1,
+        "one claim per depth, root included"
+    );
+
+    warp(&net, config.max_clock_duration + 1).await;
+    wait_until("the game resolved", Duration::from_secs(120), || async {
+        game.status().call().await.expect("status") != 0
+    })
+    .await;
+    assert_eq!(
+        game.status().call().await.expect("status"),
+        1,
+        "CHALLENGER_WINS"
+    );
 }
