@@ -55,6 +55,28 @@ pub struct ProposerArgs {
     /// Serve Prometheus metrics on this port (127.0.0.1); off when not given.
     #[arg(long = "metrics.port")]
     pub metrics_port: Option<u16>,
+    /// `oracle`: outputs to the L2OutputOracle (permissioned); `games`: a dispute game per
+    /// output, with its bond, in `--factory` (permissionless).
+    #[arg(long, value_enum, default_value_t = ProposalMode::Oracle)]
+    pub mode: ProposalMode,
+    /// Games mode: the DisputeGameFactory.
+    #[arg(long, required_if_eq("mode", "games"))]
+    pub factory: Option<alloy_primitives::Address>,
+    /// Games mode: the game type created.
+    #[arg(long = "game-type", default_value_t = 0x5350)]
+    pub game_type: u32,
+    /// Games mode: L2 blocks between games.
+    #[arg(long = "proposal-interval", default_value_t = 10)]
+    pub proposal_interval: u64,
+}
+
+/// Where outputs go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProposalMode {
+    /// The L2OutputOracle.
+    Oracle,
+    /// Dispute games.
+    Games,
 }
 
 impl ProposerArgs {
@@ -79,6 +101,16 @@ impl ProposerArgs {
         config.confirmations = self.confirmations.max(1);
         config.resubmit_timeout = Duration::from_secs(self.resubmit_timeout);
         config.poll_interval = Duration::from_millis(self.poll_interval_ms);
+        if self.mode == ProposalMode::Games {
+            let factory = self
+                .factory
+                .ok_or_else(|| NodeError::Config("--mode games needs --factory ADDR".into()))?;
+            config.games = Some(sprout_proposer::GamesConfig {
+                factory,
+                game_type: self.game_type,
+                interval: self.proposal_interval,
+            });
+        }
         config.min_balance = parse_ether(&self.min_balance)
             .map_err(|e| NodeError::Config(format!("--min-balance {:?}: {e}", self.min_balance)))?;
         Ok(config)

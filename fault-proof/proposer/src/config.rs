@@ -40,6 +40,8 @@ pub struct ProposerConfig {
     pub min_balance: U256,
     /// Lowest tip offered.
     pub min_tip: u128,
+    /// Games mode: a dispute game per output, instead of the L2OutputOracle.
+    pub games: Option<crate::GamesConfig>,
 }
 
 impl ProposerConfig {
@@ -63,6 +65,7 @@ impl ProposerConfig {
             poll_interval: Duration::from_secs(1),
             min_balance: U256::from(50_000_000_000_000_000u128),
             min_tip: 1_000_000_000,
+            games: None,
         }
     }
 }

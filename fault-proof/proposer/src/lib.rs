@@ -3,6 +3,7 @@
 pub mod config;
 pub mod driver;
 pub mod error;
+pub mod games;
 pub mod l2;
 pub mod metrics;
 pub mod oracle;
@@ -14,6 +15,7 @@ use tracing::{error, info, warn};
 pub use config::{ProposalHead, ProposerConfig};
 pub use driver::{Proposer, Step};
 pub use error::{ProposerError, Result};
+pub use games::{GameWork, GamesConfig, GamesProposer, GamesStep};
 pub use metrics::Metrics;
 
 /// Runs the proposer until `shutdown` completes.
@@ -26,6 +28,9 @@ pub async fn run(
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    if let Some(games) = config.games {
+        return run_games(config, games, metrics, shutdown).await;
+    }
     tokio::pin!(shutdown);
     // L1 or a node not answering yet (they may start together) is retried; a wrong chain or
     // key is not.
@@ -52,6 +57,48 @@ pub async fn run(
                 Err(err @ ProposerError::OutputMismatch { .. }) => {
                     error!(target: "proposer", %err, "refusing to propose");
                 }
+                Err(err) => warn!(target: "proposer", %err, "proposer round failed; retrying"),
+            },
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(config.poll_interval) => {}
+        }
+    }
+    info!(target: "proposer", "proposer stopped");
+    Ok(())
+}
+
+/// [`run`] in games mode.
+async fn run_games(
+    config: ProposerConfig,
+    games: GamesConfig,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    tokio::pin!(shutdown);
+    let mut proposer = loop {
+        match GamesProposer::connect(&config, games, metrics.clone()).await {
+            Ok(proposer) => break proposer,
+            Err(err @ (ProposerError::L1(_) | ProposerError::L2 { .. })) => {
+                warn!(target: "proposer", %err, "cannot reach L1 or the node yet; retrying");
+            }
+            Err(err) => return Err(err),
+        }
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            () = tokio::time::sleep(config.poll_interval) => {}
+        }
+    };
+    info!(target: "proposer", address = %proposer.address(), factory = %games.factory,
+        game_type = games.game_type, interval = games.interval, head = ?config.head,
+        "proposer starting in games mode");
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            result = proposer.step() => match result {
+                Ok(GamesStep::Sent(_)) => continue,
+                Ok(_) => {}
                 Err(err) => warn!(target: "proposer", %err, "proposer round failed; retrying"),
             },
         }

@@ -99,13 +99,13 @@ async fn list_games_shows_each_game_newest_first() {
     assert!(err.contains("no contract at"), "{err}");
 }
 
-fn sync_safe(net: &RollupNet) -> u64 {
+pub(crate) fn sync_safe(net: &RollupNet) -> u64 {
     net.node.call("optimism_syncStatus", json!([]))["safe_l2"]["number"]
         .as_u64()
         .expect("safe head")
 }
 
-fn output_root(net: &RollupNet, block: u64) -> B256 {
+pub(crate) fn output_root(net: &RollupNet, block: u64) -> B256 {
     let out = net
         .node
         .call("optimism_outputAtBlock", json!([format!("{block:#x}")]));
@@ -116,7 +116,7 @@ fn output_root(net: &RollupNet, block: u64) -> B256 {
         .expect("hash")
 }
 
-async fn warp(net: &RollupNet, seconds: u64) {
+pub(crate) async fn warp(net: &RollupNet, seconds: u64) {
     net.l1
         .raw_request::<_, Value>("evm_increaseTime".into(), (seconds,))
         .await
@@ -128,7 +128,7 @@ async fn warp(net: &RollupNet, seconds: u64) {
 }
 
 /// Polls `check` every 300 ms until it holds, or fails after `within` naming `what`.
-async fn wait_until<F: std::future::Future<Output = bool>>(
+pub(crate) async fn wait_until<F: std::future::Future<Output = bool>>(
     what: &str,
     within: Duration,
     mut check: impl FnMut() -> F,
@@ -145,7 +145,7 @@ async fn wait_until<F: std::future::Future<Output = bool>>(
 
 /// The dispute contracts on `net`'s L1 for its chain: our program's prestate and config hash,
 /// the anchor at L2 genesis, 5 s clock extension and 1 s finality delay, then `tweak`.
-async fn deploy_games(
+pub(crate) async fn deploy_games(
     net: &RollupNet,
     tweak: impl FnOnce(&mut DisputeDeployConfig),
 ) -> (sprout_contracts::DisputeAddresses, DisputeDeployConfig) {

@@ -259,3 +259,115 @@ async fn proposer_reproposes_after_an_l1_reorg_and_catches_up_after_an_outage() 
     wait_for_output(&net, target, Duration::from_secs(120)).await;
     check_outputs(&net, &follower).await;
 }
+
+/// `sprout proposer --mode games`: a game per 4 blocks with the exact bond, each for a block
+/// its node derived and with its output root; unchallenged, each resolves to DEFENDER_WINS
+/// when its clock runs out, the proposer claims its bonds once the games are final, and the
+/// anchor moves on so that games past the first 16 blocks can follow.
+#[tokio::test(flavor = "multi_thread")]
+async fn proposer_in_games_mode_creates_games_that_win_and_claims_its_bonds() {
+    use crate::challenger::{deploy_games, output_root, sync_safe, wait_until, warp};
+    use sprout_contracts::{AnchorStateRegistry, DisputeGameFactory, FaultDisputeGame};
+
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let _batcher = net.batcher();
+    let (addresses, config) = deploy_games(&net, |c| {
+        c.max_game_depth = 36;
+        c.max_clock_duration = 20;
+    })
+    .await;
+    let factory_arg = addresses.dispute_game_factory.to_string();
+    let _proposer = net.proposer(&[
+        "--mode",
+        "games",
+        "--factory",
+        &factory_arg,
+        "--proposal-interval",
+        "4",
+    ]);
+    let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &net.l1);
+    let game_at = async |i: u64| {
+        let g = factory
+            .gameAtIndex(U256::from(i))
+            .call()
+            .await
+            .expect("gameAtIndex");
+        FaultDisputeGame::new(g.proxy, &net.l1)
+    };
+    let count = async || -> u64 { factory.gameCount().call().await.expect("count").to() };
+    // Blocks 4, 8, 12, 16: as far as games may claim from the anchor at genesis (2^4 blocks).
+    wait_until("four games", Duration::from_secs(120), || async {
+        count().await >= 4
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(count().await, 4, "none past anchor + 2^split_depth");
+    let proposer_address = proposer_key().address();
+    for i in 0..4u64 {
+        let game = game_at(i).await;
+        let block: u64 = game.l2SequenceNumber().call().await.expect("block").to();
+        assert_eq!(block, (i + 1) * 4);
+        assert!(block <= sync_safe(&net), "only derived blocks are proposed");
+        assert_eq!(
+            game.rootClaim().call().await.expect("root"),
+            output_root(&net, block)
+        );
+        assert_eq!(
+            game.gameCreator().call().await.expect("creator"),
+            proposer_address
+        );
+    }
+
+    warp(&net, config.max_clock_duration + 1).await;
+    wait_until("all four resolved", Duration::from_secs(90), || async {
+        for i in 0..4 {
+            if game_at(i).await.status().call().await.expect("status") != 2 {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    warp(&net, config.finality_delay_seconds + 1).await;
+    wait_until("bonds claimed", Duration::from_secs(90), || async {
+        for i in 0..4 {
+            let game = game_at(i).await;
+            if !game
+                .credit(proposer_address)
+                .call()
+                .await
+                .expect("credit")
+                .is_zero()
+                || game.bondDistributionMode().call().await.expect("mode") != 1
+            {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let registry = AnchorStateRegistry::new(addresses.anchor_state_registry, &net.l1);
+    let anchor = registry.getAnchorRoot().call().await.expect("anchor");
+    assert_eq!(
+        anchor.l2SequenceNumber,
+        U256::from(16),
+        "the anchor moved to the newest final game"
+    );
+    assert_eq!(anchor.root, output_root(&net, 16));
+    wait_until("a game past block 16", Duration::from_secs(90), || async {
+        count().await >= 5
+    })
+    .await;
+    let next: u64 = game_at(4)
+        .await
+        .l2SequenceNumber()
+        .call()
+        .await
+        .expect("block")
+        .to();
+    assert_eq!(next, 20);
+}
