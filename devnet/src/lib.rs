@@ -10,15 +10,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use serde::Serialize;
-use sprout_contracts::L1Addresses;
+use sprout_contracts::{DisputeAddresses, L1Addresses};
 use tracing::{info, warn};
 
 pub use error::{DevnetError, Result};
 pub use setup::{
-    BATCHER_KEY_INDEX, DEV_MNEMONIC, PROPOSER_KEY_INDEX, batcher_signer, dev_signers,
-    proposer_signer,
+    BATCHER_KEY_INDEX, CHALLENGER_KEY_INDEX, DEV_MNEMONIC, GAME_TYPE, PROPOSER_KEY_INDEX,
+    batcher_signer, challenger_signer, dev_signers, proposer_signer,
 };
 
 use crate::child::Supervised;
@@ -45,6 +45,18 @@ pub struct DevnetConfig {
     pub sprout_bin: PathBuf,
     /// The anvil executable; searched for when `None`.
     pub anvil_bin: Option<PathBuf>,
+    /// Fault-proof mode: dispute games and a `FaultProofPortal`, a proposer in games mode and
+    /// a challenger; `None`: the permissioned L2OutputOracle mode.
+    pub fault_proofs: Option<DevnetFaultProofs>,
+}
+
+/// What fault-proof mode needs from the caller: the fault-proof program the games commit to.
+#[derive(Debug, Clone)]
+pub struct DevnetFaultProofs {
+    /// The program's RISC-V ELF (the challenger runs it).
+    pub program: PathBuf,
+    /// Its absolute prestate (`sprout fp prestate`).
+    pub prestate: B256,
 }
 
 /// A funded dev account.
@@ -85,6 +97,12 @@ pub struct DevnetInfo {
     pub proposer: Address,
     /// L1 contract addresses.
     pub contracts: L1Addresses,
+    /// Fault-proof mode's contracts (the DisputeGameFactory, …); absent in oracle mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub games: Option<DisputeAddresses>,
+    /// The challenger's L1 address, in fault-proof mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenger: Option<Address>,
     /// Accounts funded with 10,000 ETH on both layers.
     pub accounts: Vec<DevAccount>,
     /// The datadir.
@@ -103,6 +121,7 @@ pub struct Devnet {
     batcher: Supervised,
     follower: Supervised,
     proposer: Supervised,
+    challenger: Option<Supervised>,
     /// What it serves.
     pub info: DevnetInfo,
 }
@@ -127,7 +146,7 @@ impl Devnet {
         let anvil = anvil::start(&anvil_bin, &config.datadir, l1_port)?;
         let l1_url = format!("http://127.0.0.1:{l1_port}");
         anvil::wait_ready(&l1_url).await?;
-        let setup = setup::prepare(&config.datadir, &l1_url).await?;
+        let setup = setup::prepare(&config.datadir, &l1_url, config.fault_proofs.as_ref()).await?;
         anvil::set_block_time(&l1_url, config.l1_block_time).await?;
         let l2_port = if config.l2_port == 0 {
             child::free_port()?
@@ -213,23 +232,67 @@ impl Devnet {
             &args,
             &config.datadir.join("logs/follower.log"),
         )?;
-        // Proposes the sequencer's safe outputs once the follower agrees on them.
+        // Proposes the sequencer's safe outputs once the follower agrees on them (oracle mode),
+        // or a game per 10 blocks (fault-proof mode).
         let mut args = vec!["proposer".to_string()];
-        args.extend(rollup);
+        args.extend(rollup.iter().cloned());
         args.extend([
             "--l2.rpc-url".into(),
             l2_url.clone(),
-            "--l2.verify-rpc-url".into(),
-            format!("http://127.0.0.1:{follower_port}"),
             "--private-key-file".into(),
             setup.proposer_key_path.display().to_string(),
         ]);
+        match &setup.games {
+            None => args.extend([
+                "--l2.verify-rpc-url".into(),
+                format!("http://127.0.0.1:{follower_port}"),
+            ]),
+            Some(games) => args.extend([
+                "--mode".into(),
+                "games".into(),
+                "--factory".into(),
+                games.dispute_game_factory.to_string(),
+                "--game-type".into(),
+                GAME_TYPE.to_string(),
+                "--proposal-interval".into(),
+                "10".into(),
+            ]),
+        }
         let proposer = Supervised::spawn(
             "proposer",
             &config.sprout_bin,
             &args,
             &config.datadir.join("logs/proposer.log"),
         )?;
+        // The challenger checks every game against the follower (which derives from L1 alone)
+        // and reads the follower's database for execution bisection.
+        let challenger = match (&setup.games, &config.fault_proofs) {
+            (Some(games), Some(proofs)) => {
+                let mut args = vec!["challenger".to_string()];
+                args.extend(rollup);
+                args.extend([
+                    "--l2.rpc-url".into(),
+                    format!("http://127.0.0.1:{follower_port}"),
+                    "--datadir".into(),
+                    config.datadir.join("follower").display().to_string(),
+                    "--factory".into(),
+                    games.dispute_game_factory.to_string(),
+                    "--game-type".into(),
+                    GAME_TYPE.to_string(),
+                    "--program".into(),
+                    proofs.program.display().to_string(),
+                    "--private-key-file".into(),
+                    setup.challenger_key_path.display().to_string(),
+                ]);
+                Some(Supervised::spawn(
+                    "challenger",
+                    &config.sprout_bin,
+                    &args,
+                    &config.datadir.join("logs/challenger.log"),
+                )?)
+            }
+            _ => None,
+        };
         info!(target: "devnet", seconds = seconds_to_first_l2_block, "devnet up");
         let info = DevnetInfo {
             l1: Layer {
@@ -250,6 +313,11 @@ impl Devnet {
             batcher: setup::batcher_signer()?.address(),
             proposer: setup::proposer_signer()?.address(),
             contracts: setup.addresses,
+            games: setup.games,
+            challenger: match setup.games {
+                Some(_) => Some(setup::challenger_signer()?.address()),
+                None => None,
+            },
             accounts: setup.accounts,
             datadir: config.datadir.clone(),
             resumed: setup.resumed,
@@ -261,6 +329,7 @@ impl Devnet {
             batcher,
             follower,
             proposer,
+            challenger,
             info,
         })
     }
@@ -279,12 +348,16 @@ impl Devnet {
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             }
             for child in [
-                &mut self.anvil,
-                &mut self.sequencer,
-                &mut self.batcher,
-                &mut self.follower,
-                &mut self.proposer,
-            ] {
+                Some(&mut self.anvil),
+                Some(&mut self.sequencer),
+                Some(&mut self.batcher),
+                Some(&mut self.follower),
+                Some(&mut self.proposer),
+                self.challenger.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 if let Some(status) = child.exited()? {
                     warn!(target: "devnet", role = child.name(), %status, backoff = ?backoff, "child exited; restarting");
                     tokio::time::sleep(backoff).await;
@@ -294,6 +367,9 @@ impl Devnet {
             }
         }
         info!(target: "devnet", "stopping");
+        if let Some(challenger) = &mut self.challenger {
+            challenger.stop(Duration::from_secs(10));
+        }
         self.proposer.stop(Duration::from_secs(10));
         self.batcher.stop(Duration::from_secs(10));
         self.follower.stop(Duration::from_secs(10));

@@ -14,8 +14,9 @@ use alloy_primitives::{B256, U256, utils::parse_ether};
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
 use serde::{Deserialize, Serialize};
 use sprout_contracts::{
-    FeeVaultConfig, L1Addresses, L1DeployConfig, deploy_l1, predeploys,
-    predeploys::SEQUENCER_FEE_VAULT, preinstalls,
+    DisputeAddresses, DisputeDeployConfig, FaultProofs, FeeVaultConfig, L1Addresses,
+    L1DeployConfig, deploy_dispute, deploy_l1, predeploys, predeploys::SEQUENCER_FEE_VAULT,
+    preinstalls,
 };
 use sprout_protocol::{
     ChainConfig, GenesisAccount, Hardfork,
@@ -24,7 +25,7 @@ use sprout_protocol::{
 };
 use tracing::info;
 
-use crate::{DevAccount, DevnetError, L1_CHAIN_ID, Result};
+use crate::{DevAccount, DevnetError, DevnetFaultProofs, L1_CHAIN_ID, Result};
 
 /// The mnemonic anvil and Hardhat derive their dev accounts from.
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -39,6 +40,21 @@ pub const BATCHER_KEY_INDEX: u32 = 10;
 
 /// Index of the proposer's key in [`DEV_MNEMONIC`], next to the batcher's.
 pub const PROPOSER_KEY_INDEX: u32 = 11;
+
+/// Index of the challenger's key in [`DEV_MNEMONIC`] (fault-proof mode).
+pub const CHALLENGER_KEY_INDEX: u32 = 12;
+
+/// The game type of the devnet's dispute games ("SP").
+pub const GAME_TYPE: u32 = 0x5350;
+
+/// Seconds each side's clock holds in a devnet game: short, so that a game resolves (and a
+/// withdrawal proven against it finalizes) within a minute.
+const GAME_CLOCK_SECONDS: u64 = 20;
+
+/// The devnet challenger's key.
+pub fn challenger_signer() -> Result<PrivateKeySigner> {
+    role_signer(CHALLENGER_KEY_INDEX, "challenger")
+}
 
 /// The devnet batcher's key.
 pub fn batcher_signer() -> Result<PrivateKeySigner> {
@@ -67,7 +83,11 @@ pub(crate) struct Setup {
     pub(crate) batcher_key_path: PathBuf,
     /// The proposer's private key (hex), likewise.
     pub(crate) proposer_key_path: PathBuf,
+    /// The challenger's private key (hex), likewise (fault-proof mode).
+    pub(crate) challenger_key_path: PathBuf,
     pub(crate) addresses: L1Addresses,
+    /// Fault-proof mode's contracts.
+    pub(crate) games: Option<DisputeAddresses>,
     pub(crate) accounts: Vec<DevAccount>,
     pub(crate) l2_chain_id: u64,
     pub(crate) resumed: bool,
@@ -77,6 +97,8 @@ pub(crate) struct Setup {
 #[serde(rename_all = "camelCase")]
 struct DevnetState {
     contracts: L1Addresses,
+    #[serde(default)]
+    games: Option<DisputeAddresses>,
 }
 
 /// The first `count` dev signers of [`DEV_MNEMONIC`] (BIP-44 path m/44'/60'/0'/0/i): the
@@ -185,7 +207,11 @@ async fn install_l1_preinstalls(l1: &impl Provider) -> Result<()> {
 }
 
 /// Prepares the datadir: resumes what is there, or creates a new devnet on the L1 at `l1_url`.
-pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
+pub(crate) async fn prepare(
+    datadir: &Path,
+    l1_url: &str,
+    fault_proofs: Option<&DevnetFaultProofs>,
+) -> Result<Setup> {
     let genesis_path = datadir.join("genesis.json");
     let rollup_path = datadir.join("rollup.json");
     let batcher_key_path = datadir.join("batcher.key");
@@ -199,6 +225,12 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
     write_secret(
         &proposer_key_path,
         &format!("{}", B256::from_slice(&proposer.to_bytes()[..])),
+    )?;
+    let challenger_key_path = datadir.join("challenger.key");
+    let challenger = challenger_signer()?;
+    write_secret(
+        &challenger_key_path,
+        &format!("{}", B256::from_slice(&challenger.to_bytes()[..])),
     )?;
     let state_path = datadir.join("devnet.json");
     let signers = dev_signers(10)?;
@@ -222,13 +254,26 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
                 state.contracts.portal
             )));
         }
+        if state.games.is_some() != fault_proofs.is_some() {
+            return Err(DevnetError::NotReady(format!(
+                "the datadir {} holds a devnet in {} mode; run it the same way, or start over with `sprout up --fresh`",
+                datadir.display(),
+                if state.games.is_some() {
+                    "fault-proof (--proofs games)"
+                } else {
+                    "oracle (--proofs oracle)"
+                }
+            )));
+        }
         info!(target: "devnet", datadir = %datadir.display(), "resuming");
         return Ok(Setup {
             genesis_path,
             rollup_path,
             batcher_key_path,
             proposer_key_path,
+            challenger_key_path,
             addresses: state.contracts,
+            games: state.games,
             accounts: accounts(&signers),
             l2_chain_id: L2_CHAIN_ID,
             resumed: true,
@@ -240,12 +285,14 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         .unwrap_or_default();
     let chain = l2_chain(&signers, now)?;
     install_l1_preinstalls(&l1).await?;
-    let genesis_hash = chain.genesis()?.header.hash_slow();
+    let genesis = chain.genesis()?;
+    let genesis_hash = genesis.header.hash_slow();
     // The batcher and the proposer pay for their L1 transactions from their own keys, funded
     // here.
     for (role, address) in [
         ("batcher", batcher.address()),
         ("proposer", proposer.address()),
+        ("challenger", challenger.address()),
     ] {
         l1.raw_request::<_, ()>(
             "anvil_setBalance".into(),
@@ -263,6 +310,24 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
     deploy.gas_limit = L2_GAS_LIMIT;
     deploy.starting_block_number = 0;
     deploy.starting_timestamp = now;
+    // Fault-proof mode: the FaultProofPortal names the AnchorStateRegistry, which is deployed
+    // after it (the games commit to the rollup config, which names the portal).
+    let predicted = match fault_proofs {
+        Some(_) => {
+            let nonce = l1
+                .get_transaction_count(operator)
+                .pending()
+                .await
+                .map_err(|e| DevnetError::NotReady(e.to_string()))?;
+            let predicted = DisputeAddresses::predict(operator, nonce + 3);
+            deploy.fault_proofs = Some(FaultProofs {
+                anchor_state_registry: predicted.anchor_state_registry,
+                proof_maturity_delay_seconds: 5,
+            });
+            Some(predicted)
+        }
+        None => None,
+    };
     info!(target: "devnet", "deploying the L1 contracts");
     let addresses = deploy_l1(&l1, operator, deploy.clone()).await?;
     // The L2 genesis mints ETH that no deposit locked on L1; the Portal pays withdrawals from
@@ -316,6 +381,18 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         ecotone_time: None,
     };
     rollup.validate_against(&chain, genesis_hash)?;
+    let games = match (fault_proofs, predicted) {
+        (Some(proofs), Some(predicted)) => {
+            let games = deploy_games(&l1, operator, proofs, &rollup, &chain, &genesis).await?;
+            if games != predicted {
+                return Err(DevnetError::NotReady(format!(
+                    "the dispute contracts landed at {games:?}, not where the FaultProofPortal expects them ({predicted:?}): another sender used the deployer's nonces; run `sprout up --fresh`"
+                )));
+            }
+            Some(games)
+        }
+        _ => None,
+    };
     std::fs::write(&genesis_path, serde_json::to_vec_pretty(&chain)?)?;
     std::fs::write(&rollup_path, serde_json::to_vec_pretty(&rollup)?)?;
     // Written last: its presence means the devnet was set up completely.
@@ -323,6 +400,7 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         &state_path,
         serde_json::to_vec_pretty(&DevnetState {
             contracts: addresses,
+            games,
         })?,
     )?;
     Ok(Setup {
@@ -330,11 +408,83 @@ pub(crate) async fn prepare(datadir: &Path, l1_url: &str) -> Result<Setup> {
         rollup_path,
         batcher_key_path,
         proposer_key_path,
+        challenger_key_path,
         addresses,
+        games,
         accounts: accounts(&signers),
         l2_chain_id: L2_CHAIN_ID,
         resumed: false,
     })
+}
+
+/// The dispute contracts for the devnet's chain: games committing to `proofs.prestate` and the
+/// program config of `rollup` and `chain`, anchored at the L2 genesis output, with OP's depths
+/// (split 30, max 73) and short clocks.
+async fn deploy_games(
+    l1: &impl Provider,
+    operator: alloy_primitives::Address,
+    proofs: &DevnetFaultProofs,
+    rollup: &RollupConfig,
+    chain: &ChainConfig,
+    genesis: &sprout_protocol::chain::Genesis,
+) -> Result<DisputeAddresses> {
+    let mut nodes = sprout_protocol::trie::MemoryNodes::default();
+    nodes.insert_nodes(genesis.trie_nodes.iter().cloned());
+    let nodes = GenesisTrie(nodes);
+    let state_root = genesis.header.state_root;
+    let passer = sprout_protocol::state_root::TrieState::new(state_root, &nodes)
+        .storage_root(sprout_protocol::output::MESSAGE_PASSER)
+        .map_err(|e| DevnetError::NotReady(format!("the genesis message passer: {e}")))?;
+    let anchor = alloy_primitives::keccak256(sprout_protocol::output::output_preimage_v0(
+        state_root,
+        passer,
+        genesis.header.hash_slow(),
+    ));
+    let milli = U256::from(10u64).pow(U256::from(15u64));
+    let config = DisputeDeployConfig {
+        game_type: GAME_TYPE,
+        absolute_prestate: proofs.prestate,
+        program_config_hash: sprout_fp_program::ProgramConfig::new(rollup.clone(), chain.clone())
+            .hash(),
+        max_game_depth: 73,
+        split_depth: 30,
+        clock_extension: 5,
+        max_clock_duration: GAME_CLOCK_SECONDS,
+        l2_chain_id: L2_CHAIN_ID,
+        base_bond: milli,
+        bond_growth_wad: U256::from(1_090_000_000_000_000_000u64),
+        init_bond: milli,
+        guardian: operator,
+        owner: operator,
+        starting_root: anchor,
+        starting_block: 0,
+        finality_delay_seconds: 2,
+    };
+    info!(target: "devnet", %anchor, prestate = %proofs.prestate, "deploying the dispute games");
+    Ok(deploy_dispute(l1, operator, &config).await?)
+}
+
+/// The genesis state's trie nodes, to read a storage root from: no code, no block hashes.
+struct GenesisTrie(sprout_protocol::trie::MemoryNodes);
+
+impl sprout_protocol::trie::TrieNodeProvider for GenesisTrie {
+    fn trie_node(
+        &self,
+        hash: &B256,
+    ) -> std::result::Result<alloy_primitives::Bytes, sprout_protocol::trie::TrieError> {
+        self.0.trie_node(hash)
+    }
+}
+
+impl sprout_protocol::state_root::ChainData for GenesisTrie {
+    fn code(&self, _: B256) -> sprout_protocol::Result<Option<alloy_primitives::Bytes>> {
+        Ok(None)
+    }
+    fn block_hash(&self, number: u64) -> sprout_protocol::Result<B256> {
+        Err(sprout_protocol::ProtocolError::State(format!(
+            "genesis has no block {number} before it"
+        )))
+    }
 }
 
 /// Waits until the L2 at `url` has a block after genesis.

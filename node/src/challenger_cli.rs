@@ -107,7 +107,11 @@ struct NodeRecordings {
 }
 
 impl RecordingSource for NodeRecordings {
-    fn record(&mut self, boot: &BootInfo) -> std::result::Result<Recording, String> {
+    fn record(
+        &mut self,
+        boot: &BootInfo,
+        agreed_block: u64,
+    ) -> std::result::Result<Recording, String> {
         let Some(datadir) = &self.datadir else {
             return Err(
                 "execution bisection reads the node's database: pass --datadir with the node's datadir"
@@ -117,7 +121,15 @@ impl RecordingSource for NodeRecordings {
         // Its own thread: the host blocks on its own runtime for L1 reads.
         std::thread::scope(|scope| {
             scope
-                .spawn(|| crate::fp_cli::record_boot(&self.rollup, datadir, &self.l1_url, *boot))
+                .spawn(|| {
+                    crate::fp_cli::record_boot(
+                        &self.rollup,
+                        datadir,
+                        &self.l1_url,
+                        *boot,
+                        agreed_block,
+                    )
+                })
                 .join()
                 .map_err(|_| "the recording thread panicked".to_string())?
                 .map_err(|e| e.to_string())

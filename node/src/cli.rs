@@ -77,6 +77,23 @@ pub struct UpArgs {
     /// Print one JSON document (endpoints, chain ids, contracts, keys) on stdout.
     #[arg(long)]
     pub json: bool,
+    /// `oracle`: the permissioned L2OutputOracle and Portal; `games`: permissionless dispute
+    /// games, a FaultProofPortal, a proposer in games mode and a challenger.
+    #[arg(long, value_enum, default_value_t = UpProofs::Oracle)]
+    pub proofs: UpProofs,
+    /// The fault-proof program's RISC-V ELF, with `--proofs games` (default: the one `make
+    /// fp-program` builds).
+    #[arg(long)]
+    pub program: Option<PathBuf>,
+}
+
+/// How the devnet's withdrawals are proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpProofs {
+    /// Output roots from one proposer in the L2OutputOracle.
+    Oracle,
+    /// Dispute games anyone can create and challenge.
+    Games,
 }
 
 /// Runs `sprout up` until Ctrl-C or SIGTERM.
@@ -90,6 +107,15 @@ pub async fn run_up(args: UpArgs) -> Result<()> {
         l1_block_time: args.l1_block_time,
         sprout_bin: std::env::current_exe()?,
         anvil_bin: args.anvil_bin.clone(),
+        fault_proofs: match args.proofs {
+            UpProofs::Oracle => None,
+            UpProofs::Games => {
+                // Checked before anything starts: the games commit to this program.
+                let program = crate::fp_cli::program_elf(args.program.as_deref())?;
+                let (prestate, _) = crate::fp_cli::elf_prestate(&program)?;
+                Some(sprout_devnet::DevnetFaultProofs { program, prestate })
+            }
+        },
     };
     let devnet = sprout_devnet::Devnet::start(config)
         .await

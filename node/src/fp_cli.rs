@@ -290,13 +290,15 @@ fn online(args: &ProveArgs, engine: &Engine) -> Result<(Decision, BootInfo, usiz
 
 /// Every preimage the program reads for `boot`, served from the node's database at `datadir`
 /// (opened read-only, so the node may run) and from L1 at `l1_url`, by a native run. The agreed
-/// output must be our node's output of the block before `boot.claimed_block`, and the config
-/// hash our chain's.
+/// output must be our node's output of `agreed_block` (the block before `boot.claimed_block`,
+/// or that block itself where a game's trace repeats its root's output), and the config hash
+/// our chain's.
 pub(crate) fn record_boot(
     rollup: &sprout_protocol::rollup::RollupConfig,
     datadir: &std::path::Path,
     l1_url: &str,
     boot: BootInfo,
+    agreed_block: u64,
 ) -> Result<sprout_fp_host::Recording> {
     let storage = Storage::open_read_only(&datadir.join("db"))?;
     let chain = storage
@@ -310,9 +312,12 @@ pub(crate) fn record_boot(
             config.hash()
         )));
     }
-    let agreed_block = boot.claimed_block.checked_sub(1).ok_or_else(|| {
-        NodeError::Config("a disputed block 0 has no block before it to agree on".into())
-    })?;
+    if agreed_block > boot.claimed_block || agreed_block + 1 < boot.claimed_block {
+        return Err(NodeError::Config(format!(
+            "the subgame agrees on block {agreed_block} and disputes block {}: the program proves one block at a time",
+            boot.claimed_block
+        )));
+    }
     let agreed = block_output(&storage, agreed_block)?;
     if agreed.output != boot.agreed_output {
         return Err(NodeError::Config(format!(

@@ -2,8 +2,10 @@
 // deposit, initiate a withdrawal, wait to prove, prove, wait to finalize, finalize. The
 // withdrawal status is checked at every stage and the L1 balance, exactly, at the end.
 //
-// Env: L1_RPC_URL, L2_RPC_URL, PORTAL, L2_OUTPUT_ORACLE, PRIVATE_KEY (a dev account no one else
-// uses meanwhile); optional TIMEOUT_SECONDS (120), POLLING_MS (250).
+// Env: L1_RPC_URL, L2_RPC_URL, PORTAL, PRIVATE_KEY (a dev account no one else uses meanwhile),
+// and L2_OUTPUT_ORACLE (`sprout up`) or DISPUTE_GAME_FACTORY (`sprout up --proofs games`: viem
+// takes its fault-proof path, as the FaultProofPortal's version is 4.x); optional
+// TIMEOUT_SECONDS (120), POLLING_MS (250).
 // Prints one JSON line per stage; the last one is {"stage":"done","ok":true,...}. Exits 1 with
 // {"stage":"error",...} on any failure.
 
@@ -68,7 +70,8 @@ async function main() {
   const l1Url = env('L1_RPC_URL')
   const l2Url = env('L2_RPC_URL')
   const portal = env('PORTAL')
-  const l2OutputOracle = env('L2_OUTPUT_ORACLE')
+  const factory = process.env.DISPUTE_GAME_FACTORY
+  const l2OutputOracle = factory ? undefined : env('L2_OUTPUT_ORACLE')
   const account = privateKeyToAccount(env('PRIVATE_KEY'))
 
   // Chain ids as the endpoints report them (31337 and 901 on `sprout up`).
@@ -82,8 +85,12 @@ async function main() {
     rpcUrls: { default: { http: [l1Url] } },
     contracts: { multicall3: { address: MULTICALL3 } },
   })
-  // Pre-fault-proof OP chain: no disputeGameFactory; the Portal's version (2.x) makes viem
-  // take the L2OutputOracle path.
+  // Oracle mode: a pre-fault-proof OP chain, no disputeGameFactory; the Portal's version (2.x)
+  // makes viem take the L2OutputOracle path. Games mode: the factory, and a portal of version
+  // 4.x: viem's fault-proof path (getGames, getTimeToNextGame, game-based proofs).
+  const proofContracts = factory
+    ? { disputeGameFactory: { [l1Id]: { address: factory } } }
+    : { l2OutputOracle: { [l1Id]: { address: l2OutputOracle } } }
   const l2Chain = defineChain({
     ...chainConfig,
     id: l2Id,
@@ -96,7 +103,7 @@ async function main() {
       ...chainConfig.contracts,
       multicall3: { address: MULTICALL3 },
       portal: { [l1Id]: { address: portal } },
-      l2OutputOracle: { [l1Id]: { address: l2OutputOracle } },
+      ...proofContracts,
     },
   })
 
@@ -138,6 +145,7 @@ async function main() {
     l2ChainId: l2Id,
     portal,
     l2OutputOracle,
+    disputeGameFactory: factory,
     portalVersion: await publicL1.getPortalVersion({ targetChain: l2Chain }),
     l1Balance: l1Before,
     l2Balance: l2Before,
@@ -209,15 +217,21 @@ async function main() {
     status: await status('waiting-to-prove', 'initiated'),
   })
 
-  // 3. Wait for an output covering the withdrawal's block. getTimeToNextL2Output reads the
-  // latest output, which reverts (as OP's oracle does) while the oracle has none yet.
+  // 3. Wait for an output (a game, in games mode) covering the withdrawal's block.
+  // getTimeToNextL2Output reads the latest output, which reverts (as OP's oracle does) while
+  // the oracle has none yet; getTimeToNextGame answers 0 s while the factory has no game.
   let next
   for (let polls = 0; ; polls++) {
     try {
-      next = await publicL1.getTimeToNextL2Output({
-        l2BlockNumber: receipt.blockNumber,
-        targetChain: l2Chain,
-      })
+      next = factory
+        ? await publicL1.getTimeToNextGame({
+            l2BlockNumber: receipt.blockNumber,
+            targetChain: l2Chain,
+          })
+        : await publicL1.getTimeToNextL2Output({
+            l2BlockNumber: receipt.blockNumber,
+            targetChain: l2Chain,
+          })
       break
     } catch (e) {
       if (!isRevert(e)) throw e
@@ -227,17 +241,27 @@ async function main() {
     }
   }
   emit('time-to-next-output', { seconds: next.seconds, interval: next.interval })
-  const { output, withdrawal } = await bounded(
+  const { game, output, withdrawal } = await bounded(
     `an L2 output covering L2 block ${receipt.blockNumber} (waitToProve)`,
     publicL1.waitToProve({ receipt, targetChain: l2Chain, pollingInterval }),
   )
   emit('output-proposed', {
+    gameIndex: game?.index,
     outputIndex: output.outputIndex,
     outputL2Block: output.l2BlockNumber,
     outputRoot: output.outputRoot,
     withdrawalHash: withdrawal.withdrawalHash,
     status: await status('ready-to-prove', 'output proposed'),
   })
+
+  // A proof must come after its game's creation (OP's rule: a proof in the game's own second
+  // reverts with OptimismPortal_InvalidProofTimestamp): wait for an L1 block past it.
+  if (factory) {
+    while ((await publicL1.getBlock()).timestamp <= game.timestamp) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for an L1 block after the game')
+      await sleep(pollingInterval)
+    }
+  }
 
   // 4. Prove on L1.
   const proveArgs = await bounded(
@@ -263,6 +287,21 @@ async function main() {
     'the finalization period (waitToFinalize)',
     publicL1.waitToFinalize({ withdrawalHash: withdrawal.withdrawalHash, targetChain: l2Chain }),
   )
+  // In games mode the game must also have been resolved (by the proposer, once its clock ran
+  // out) and be final; viem's estimate assumes resolution right at the clock's end.
+  if (factory) {
+    for (;;) {
+      const got = await bounded(
+        'getWithdrawalStatus',
+        publicL1.getWithdrawalStatus({ receipt, targetChain: l2Chain }),
+      )
+      if (got === 'ready-to-finalize') break
+      if (got !== 'waiting-to-finalize')
+        throw new Error(`getWithdrawalStatus after the period is "${got}", expected "ready-to-finalize"`)
+      if (Date.now() > deadline) throw new Error('timed out waiting for the game to resolve')
+      await sleep(pollingInterval)
+    }
+  }
   emit('finalization-period-over', { status: await status('ready-to-finalize', 'period over') })
 
   // 6. Finalize on L1.

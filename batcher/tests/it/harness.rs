@@ -116,6 +116,10 @@ pub async fn inbox_txs(provider: &DynProvider, from: Address) -> Vec<(u64, Bytes
 pub struct FakeSequencer {
     pub blocks: Mutex<Vec<L2Block>>,
     pub safe: Mutex<u64>,
+    /// The L1 block its derivation has read up to; `None`: always caught up. A test whose
+    /// safe head never moves freezes it, or the batcher would rightly take the unmoving safe
+    /// head for lost batches (`SafeHeadStalled`).
+    pub derived_l1: Mutex<Option<u64>>,
 }
 
 impl FakeSequencer {
@@ -168,9 +172,8 @@ impl L2Source for FakeSequencer {
         let head = blocks.last().map(l2_ref).unwrap_or_default();
         let safe = blocks.get(safe as usize).map(l2_ref).unwrap_or_default();
         Ok(SyncStatus {
-            // Derivation is always caught up in these tests.
             current_l1: Some(L1Ref {
-                number: u64::MAX,
+                number: self.derived_l1.lock().expect("lock").unwrap_or(u64::MAX),
                 ..Default::default()
             }),
             head_l1: None,

@@ -14,7 +14,9 @@ use alloy::{
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
-use crate::{ContractsError, L2OutputOracle, Portal, Result, SystemConfig, system_config};
+use crate::{
+    ContractsError, FaultProofPortal, L2OutputOracle, Portal, Result, SystemConfig, system_config,
+};
 
 /// Constructor parameters of the L1 contracts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +62,21 @@ pub struct L1DeployConfig {
     pub chain_config_uri: String,
     /// Deploy the Portal paused.
     pub portal_paused: bool,
+    /// Fault-proof mode: a `FaultProofPortal` over this AnchorStateRegistry (from
+    /// [`deploy_dispute`](crate::deploy_dispute)) instead of the L2OutputOracle's `Portal`.
+    /// The oracle is still deployed (permissioned mode's contract, unused by the portal).
+    #[serde(default)]
+    pub fault_proofs: Option<FaultProofs>,
+}
+
+/// What a `FaultProofPortal` is deployed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultProofs {
+    /// The AnchorStateRegistry that says which games count.
+    pub anchor_state_registry: Address,
+    /// How long a proof waits before its withdrawal can be finalized.
+    pub proof_maturity_delay_seconds: u64,
 }
 
 impl L1DeployConfig {
@@ -88,6 +105,7 @@ impl L1DeployConfig {
             chain_config_hash: B256::ZERO,
             chain_config_uri: String::new(),
             portal_paused: false,
+            fault_proofs: None,
         }
     }
 
@@ -211,16 +229,37 @@ pub async fn deploy_l1<P: Provider>(
         }
         .abi_encode(),
     );
-    let portal_code = initcode(
-        &Portal::BYTECODE,
-        Portal::constructorCall {
-            _l2Oracle: oracle_address,
-            _guardian: config.guardian,
-            _systemConfig: system_config_address,
-            _paused: config.portal_paused,
-        }
-        .abi_encode(),
-    );
+    let (portal_name, portal_code, portal_runtime_len) = match config.fault_proofs {
+        None => (
+            "Portal",
+            initcode(
+                &Portal::BYTECODE,
+                Portal::constructorCall {
+                    _l2Oracle: oracle_address,
+                    _guardian: config.guardian,
+                    _systemConfig: system_config_address,
+                    _paused: config.portal_paused,
+                }
+                .abi_encode(),
+            ),
+            Portal::DEPLOYED_BYTECODE.len(),
+        ),
+        Some(proofs) => (
+            "FaultProofPortal",
+            initcode(
+                &FaultProofPortal::BYTECODE,
+                FaultProofPortal::constructorCall {
+                    _registry: proofs.anchor_state_registry,
+                    _guardian: config.guardian,
+                    _systemConfig: system_config_address,
+                    _proofMaturityDelaySeconds: U256::from(proofs.proof_maturity_delay_seconds),
+                    _paused: config.portal_paused,
+                }
+                .abi_encode(),
+            ),
+            FaultProofPortal::DEPLOYED_BYTECODE.len(),
+        ),
+    };
 
     // Cost bound, before anything is sent. Estimates carry no fee fields so that an unfunded
     // account can still be estimated for.
@@ -233,7 +272,7 @@ pub async fn deploy_l1<P: Provider>(
     };
     let oracle_gas = with_margin(estimate(&oracle_code).await?);
     let system_config_gas = with_margin(estimate(&system_config_code).await?);
-    let portal_gas = deployment_gas_bound(&portal_code, Portal::DEPLOYED_BYTECODE.len());
+    let portal_gas = deployment_gas_bound(&portal_code, portal_runtime_len);
     let fees = provider.estimate_eip1559_fees().await?;
     let total_gas = U256::from(oracle_gas) + U256::from(system_config_gas) + U256::from(portal_gas);
     let need = total_gas * U256::from(fees.max_fee_per_gas);
@@ -276,7 +315,7 @@ pub async fn deploy_l1<P: Provider>(
     .await?;
     send_deployment(
         provider,
-        "Portal",
+        portal_name,
         tx(portal_code, nonce + 2, portal_gas),
         portal_address,
     )

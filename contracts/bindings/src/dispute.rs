@@ -119,6 +119,21 @@ impl DisputeDeployConfig {
     }
 }
 
+impl DisputeAddresses {
+    /// Where [`deploy_dispute`] from `deployer` puts the contracts when the deployer's next
+    /// nonce is `nonce`: its five deployments are the deployer's next five transactions. A
+    /// contract built before them (a `FaultProofPortal` naming the registry) can use these.
+    pub fn predict(deployer: Address, nonce: u64) -> Self {
+        Self {
+            preimage_oracle: deployer.create(nonce),
+            riscv: deployer.create(nonce + 1),
+            dispute_game_factory: deployer.create(nonce + 2),
+            anchor_state_registry: deployer.create(nonce + 3),
+            game_implementation: deployer.create(nonce + 4),
+        }
+    }
+}
+
 /// Where the fault-proof contracts live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -146,11 +161,13 @@ pub async fn deploy_dispute<P: Provider>(
 ) -> Result<DisputeAddresses> {
     config.validate()?;
     let nonce = provider.get_transaction_count(deployer).pending().await?;
-    let oracle = deployer.create(nonce);
-    let riscv = deployer.create(nonce + 1);
-    let factory = deployer.create(nonce + 2);
-    let registry = deployer.create(nonce + 3);
-    let game = deployer.create(nonce + 4);
+    let DisputeAddresses {
+        preimage_oracle: oracle,
+        riscv,
+        dispute_game_factory: factory,
+        anchor_state_registry: registry,
+        game_implementation: game,
+    } = DisputeAddresses::predict(deployer, nonce);
 
     let oracle_code = PreimageOracle::BYTECODE.clone();
     let riscv_code = initcode(

@@ -18,7 +18,7 @@ pub mod predeploys;
 pub mod preinstalls;
 
 pub use bindings::*;
-pub use deploy::{L1Addresses, L1DeployConfig, deploy_l1};
+pub use deploy::{FaultProofs, L1Addresses, L1DeployConfig, deploy_l1};
 pub use dispute::{DisputeAddresses, DisputeDeployConfig, deploy_dispute};
 pub use error::{ContractsError, Result};
 pub use predeploys::{FeeVaultConfig, predeploys};

@@ -138,6 +138,38 @@ pub enum Round {
 
 type Trace<R> = VmTrace<NodeOutputs, R>;
 
+/// A transaction owed somewhere, and how urgent it is.
+struct Candidate {
+    /// 0: a move, step or preimage load; 1: a resolution; 2: a credit.
+    class: u8,
+    /// Seconds left on the clock it races (`u64::MAX` when none).
+    seconds_left: u64,
+    work: Work,
+    to: Address,
+    data: Bytes,
+    value: U256,
+}
+
+impl Candidate {
+    fn new(
+        class: u8,
+        seconds_left: u64,
+        work: Work,
+        to: Address,
+        data: Bytes,
+        value: U256,
+    ) -> Self {
+        Self {
+            class,
+            seconds_left,
+            work,
+            to,
+            data,
+            value,
+        }
+    }
+}
+
 /// The challenger.
 pub struct Challenger<R> {
     l1: Arc<RpcL1>,
@@ -255,8 +287,11 @@ impl<R: RecordingSource + Clone> Challenger<R> {
             .await
             .map_err(|e| l1("gameCount", e))?;
         let count = u64::try_from(count).map_err(|_| l1("gameCount", "too large"))?;
+        // Every game's owed transactions; at most `max_games` games with moves owed are worked
+        // out per round (their VM runs are the cost), oldest first.
         let mut playing = 0usize;
         let mut skipped = 0u64;
+        let mut candidates = Vec::new();
         for index in 0..count {
             let g = factory
                 .gameAtIndex(U256::from(index))
@@ -275,33 +310,37 @@ impl<R: RecordingSource + Clone> Challenger<R> {
                 .call()
                 .await
                 .map_err(|e| l1("status", e))?;
-            let work = if status == 0 {
-                if playing >= self.config.max_games {
-                    skipped += 1;
-                    continue;
-                }
-                playing += 1;
-                match self.play(game, now).await {
-                    Ok(work) => work,
-                    Err(err @ ChallengerError::L1(_)) => return Err(err),
-                    Err(err) => {
-                        // The node is behind or a VM run failed: this game waits, others go on.
-                        warn!(target: "challenger", %game, %err, "cannot play this game now");
-                        None
-                    }
-                }
-            } else {
+            if status != 0 {
                 self.traces.remove(&game);
-                self.credit(game).await?
-            };
-            if let Some((work, to, data, value)) = work
-                && self.send(work.clone(), to, data, value).await?
-            {
-                self.set_gauges(playing, skipped);
-                return Ok(Round::Sent(work));
+                candidates.extend(self.credit(game).await?);
+                continue;
+            }
+            if playing >= self.config.max_games {
+                skipped += 1;
+                continue;
+            }
+            match self.play(game, now).await {
+                Ok(owed) => {
+                    if owed.iter().any(|c| c.class == 0) {
+                        playing += 1;
+                    }
+                    candidates.extend(owed);
+                }
+                Err(err @ ChallengerError::L1(_)) => return Err(err),
+                Err(err) => {
+                    // The node is behind or a VM run failed: this game waits, others go on.
+                    warn!(target: "challenger", %game, %err, "cannot play this game now");
+                }
             }
         }
         self.set_gauges(playing, skipped);
+        // Moves before resolutions before credits; within each, the clock nearest its end.
+        candidates.sort_by_key(|c| (c.class, c.seconds_left));
+        for c in candidates {
+            if self.send(c.work.clone(), c.to, c.data, c.value).await? {
+                return Ok(Round::Sent(c.work));
+            }
+        }
         Ok(Round::Idle { games: playing })
     }
 
@@ -364,22 +403,19 @@ impl<R: RecordingSource + Clone> Challenger<R> {
         Ok(true)
     }
 
-    /// The first transaction owed in a game in progress, if any: an honest move or step (with
-    /// its preimage loaded first), else the next resolution.
-    async fn play(
-        &mut self,
-        game: Address,
-        now: u64,
-    ) -> Result<Option<(Work, Address, Bytes, U256)>> {
+    /// Every transaction owed in a game in progress: honest moves and steps (a step's
+    /// preimage part first, if the oracle lacks it), and the next resolution.
+    async fn play(&mut self, game: Address, now: u64) -> Result<Vec<Candidate>> {
         let state = read_game(&self.provider, game).await?;
         if !self.traces.contains_key(&game) {
             let inputs = match GameInputs::read(&self.provider, game, self.config.prestate).await {
                 Ok(inputs) => inputs,
-                Err(err) => {
+                Err(err @ ChallengerError::WrongPrestate { .. }) => {
                     warn!(target: "challenger", %game, %err, "refusing this game");
                     self.refused.insert(game, err.to_string());
-                    return Ok(None);
+                    return Ok(Vec::new());
                 }
+                Err(err) => return Err(err),
             };
             let trace = VmTrace::new(
                 &self.config.elf,
@@ -400,6 +436,7 @@ impl<R: RecordingSource + Clone> Challenger<R> {
             .fetch_add(trace.vm_runs() - runs, Ordering::Relaxed);
         let actions = actions?;
         let contract = FaultDisputeGame::new(game, &self.provider);
+        let mut owed = Vec::new();
         for action in actions {
             match action {
                 Action::Move {
@@ -409,7 +446,8 @@ impl<R: RecordingSource + Clone> Challenger<R> {
                     attack,
                     position,
                 } => {
-                    if state.challenger_duration(parent, now)? >= state.max_clock_duration {
+                    let used = state.challenger_duration(parent, now)?;
+                    if used >= state.max_clock_duration {
                         continue;
                     }
                     let bond = contract
@@ -424,16 +462,19 @@ impl<R: RecordingSource + Clone> Challenger<R> {
                         isAttack: attack,
                     }
                     .abi_encode();
-                    return Ok(Some((
-                        Work::Move {
-                            game,
-                            parent,
-                            attack,
-                        },
+                    let work = Work::Move {
+                        game,
+                        parent,
+                        attack,
+                    };
+                    owed.push(Candidate::new(
+                        0,
+                        state.max_clock_duration - used,
+                        work,
                         game,
                         data.into(),
                         bond,
-                    )));
+                    ));
                 }
                 Action::Step {
                     claim,
@@ -441,13 +482,30 @@ impl<R: RecordingSource + Clone> Challenger<R> {
                     subgame,
                     pre_index,
                 } => {
+                    let used = state.challenger_duration(claim, now)?;
+                    // Out of time, or its subgame already resolved: the game refuses the step.
+                    if used >= state.max_clock_duration
+                        || contract
+                            .resolvedSubgames(U256::from(claim))
+                            .call()
+                            .await
+                            .map_err(|e| l1("resolvedSubgames", e))?
+                    {
+                        continue;
+                    }
+                    let trace = self.traces.get_mut(&game).ok_or_else(|| {
+                        ChallengerError::Trace("the game's trace went missing".into())
+                    })?;
                     let data =
                         tokio::task::block_in_place(|| trace.step_data(&subgame, pre_index))?;
+                    self.metrics.vm_runs.fetch_add(1, Ordering::Relaxed);
+                    let left = state.max_clock_duration - used;
                     if let Some(witness) = &data.preimage
-                        && let Some(load) =
+                        && let Some((work, to, call)) =
                             self.preimage_load(game, claim, &subgame, witness).await?
                     {
-                        return Ok(Some(load));
+                        owed.push(Candidate::new(0, left, work, to, call, U256::ZERO));
+                        continue;
                     }
                     let call = FaultDisputeGame::stepCall {
                         claimIndex: U256::from(claim),
@@ -456,16 +514,19 @@ impl<R: RecordingSource + Clone> Challenger<R> {
                         proof: data.proof,
                     }
                     .abi_encode();
-                    return Ok(Some((
+                    owed.push(Candidate::new(
+                        0,
+                        left,
                         Work::Step { game, claim },
                         game,
                         call.into(),
                         U256::ZERO,
-                    )));
+                    ));
                 }
             }
         }
-        self.resolution(game, &state, now).await
+        owed.extend(self.resolution(game, &state, now).await?);
+        Ok(owed)
     }
 
     /// The transaction loading the preimage part a step reads, unless the oracle has it.
@@ -475,7 +536,7 @@ impl<R: RecordingSource + Clone> Challenger<R> {
         claim: usize,
         subgame: &crate::Subgame,
         witness: &sprout_fault_proof_vm::PreimageWitness,
-    ) -> Result<Option<(Work, Address, Bytes, U256)>> {
+    ) -> Result<Option<(Work, Address, Bytes)>> {
         let contract = FaultDisputeGame::new(game, &self.provider);
         let vm = contract.vm().call().await.map_err(|e| l1("vm", e))?;
         let oracle_address = sprout_contracts::RISCV::new(vm, &self.provider)
@@ -505,7 +566,7 @@ impl<R: RecordingSource + Clone> Challenger<R> {
                     partOffset: offset,
                 }
                 .abi_encode();
-                Ok(Some((work, game, call.into(), U256::ZERO)))
+                Ok(Some((work, game, call.into())))
             }
             2 => {
                 if self.part_ok(&oracle, key, offset).await? {
@@ -517,7 +578,7 @@ impl<R: RecordingSource + Clone> Challenger<R> {
                     preimage,
                 }
                 .abi_encode();
-                Ok(Some((work, oracle_address, call.into(), U256::ZERO)))
+                Ok(Some((work, oracle_address, call.into())))
             }
             other => Err(ChallengerError::Trace(format!(
                 "the step reads a preimage of key type {other}, which this challenger cannot load"
@@ -545,7 +606,7 @@ impl<R: RecordingSource + Clone> Challenger<R> {
         game: Address,
         state: &crate::Game,
         now: u64,
-    ) -> Result<Option<(Work, Address, Bytes, U256)>> {
+    ) -> Result<Option<Candidate>> {
         let contract = FaultDisputeGame::new(game, &self.provider);
         let mut unresolved = Vec::with_capacity(state.claims.len());
         for i in 0..state.claims.len() {
@@ -558,7 +619,9 @@ impl<R: RecordingSource + Clone> Challenger<R> {
         }
         if unresolved.first() == Some(&false) {
             let data = FaultDisputeGame::resolveCall {}.abi_encode();
-            return Ok(Some((
+            return Ok(Some(Candidate::new(
+                1,
+                u64::MAX,
                 Work::Resolve { game },
                 game,
                 data.into(),
@@ -573,7 +636,9 @@ impl<R: RecordingSource + Clone> Challenger<R> {
             numToResolve: U256::ZERO,
         }
         .abi_encode();
-        Ok(Some((
+        Ok(Some(Candidate::new(
+            1,
+            u64::MAX,
             Work::ResolveClaim { game, claim },
             game,
             data.into(),
@@ -581,9 +646,10 @@ impl<R: RecordingSource + Clone> Challenger<R> {
         )))
     }
 
-    /// `claimCredit(us)` of a resolved game once the registry deems it final; a game with
-    /// nothing left for us is not looked at again.
-    async fn credit(&mut self, game: Address) -> Result<Option<(Work, Address, Bytes, U256)>> {
+    /// `claimCredit(us)` of a resolved game once the registry deems it final. A game whose
+    /// bond distribution is decided (NORMAL or REFUND) with nothing left for us is not looked
+    /// at again; before that, a guardian's blacklisting may still turn a refund our way.
+    async fn credit(&mut self, game: Address) -> Result<Option<Candidate>> {
         let us = self.address();
         let contract = FaultDisputeGame::new(game, &self.provider);
         let credit = contract
@@ -592,7 +658,14 @@ impl<R: RecordingSource + Clone> Challenger<R> {
             .await
             .map_err(|e| l1("credit", e))?;
         if credit.is_zero() || !self.config.claim_credits {
-            self.done.insert(game);
+            let mode = contract
+                .bondDistributionMode()
+                .call()
+                .await
+                .map_err(|e| l1("bondDistributionMode", e))?;
+            if mode != 0 || !self.config.claim_credits {
+                self.done.insert(game);
+            }
             return Ok(None);
         }
         let registry = contract
@@ -609,7 +682,9 @@ impl<R: RecordingSource + Clone> Challenger<R> {
             return Ok(None);
         }
         let data = FaultDisputeGame::claimCreditCall { recipient: us }.abi_encode();
-        Ok(Some((
+        Ok(Some(Candidate::new(
+            2,
+            u64::MAX,
             Work::ClaimCredit { game },
             game,
             data.into(),

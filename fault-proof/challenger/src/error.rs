@@ -20,6 +20,18 @@ pub enum ChallengerError {
     /// The trace provider could not give a value (the node is behind, a VM run failed, …).
     #[error("trace: {0}")]
     Trace(String),
+    /// The game commits to another program than ours: none of our steps could succeed.
+    #[error(
+        "game {game} commits to the absolute prestate {theirs}, our program's is {ours}: run the program the game was deployed for"
+    )]
+    WrongPrestate {
+        /// The game.
+        game: alloy_primitives::Address,
+        /// Its `absolutePrestate()`.
+        theirs: alloy_primitives::B256,
+        /// Our ELF's.
+        ours: alloy_primitives::B256,
+    },
     /// Our L2 node did not answer, or answered something unusable.
     #[error("L2 node: {0}")]
     L2(String),

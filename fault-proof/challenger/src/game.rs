@@ -61,6 +61,10 @@ pub struct Subgame {
     pub disputed: (B256, Position),
     /// The L2 block of the disputed output (local key 4).
     pub disputed_block: u64,
+    /// The L2 block of the starting output: the anchor's, or one before the disputed block,
+    /// or the disputed block itself past the root's block (where the trace repeats the root's
+    /// output).
+    pub starting_block: u64,
 }
 
 impl Subgame {
@@ -167,11 +171,20 @@ impl Game {
             let x = self.claim(self.trace_ancestor(Position(output_pos.0 + 1), idx, true)?)?;
             ((output.value, output_pos), (x.value, x.position))
         };
-        let block = u128::from(self.anchor.block) + disputed.1.trace_index(self.split_depth) + 1;
+        let block_at = |position: Position| {
+            let block = u128::from(self.anchor.block) + position.trace_index(self.split_depth) + 1;
+            block.min(u128::from(self.claimed_block)) as u64
+        };
+        let starting_block = if starting.1.0 == 0 {
+            self.anchor.block
+        } else {
+            block_at(starting.1)
+        };
         Ok(Subgame {
             starting,
             disputed,
-            disputed_block: block.min(u128::from(self.claimed_block)) as u64,
+            disputed_block: block_at(disputed.1),
+            starting_block,
         })
     }
 

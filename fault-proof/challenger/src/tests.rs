@@ -335,6 +335,7 @@ fn the_subgame_of_an_attack_on_the_first_output_starts_from_the_anchor() {
     assert_eq!(sub.starting, (g.anchor.root, Position(0)));
     assert_eq!(sub.disputed, (B256::repeat_byte(4), Position(8)));
     assert_eq!(sub.disputed_block, 101);
+    assert_eq!(sub.starting_block, 100, "the anchor's block");
     assert!(matches!(
         g.subgame(2, Position(8)),
         Err(ChallengerError::AboveSplit(_))

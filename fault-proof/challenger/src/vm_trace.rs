@@ -20,8 +20,9 @@ pub trait OutputSource {
 /// Where a subgame's preimages come from: a host run of the program for `boot` (against the
 /// node and L1), or a recording of one.
 pub trait RecordingSource {
-    /// Every preimage the program reads when booted with `boot`.
-    fn record(&mut self, boot: &BootInfo) -> Result<Recording, String>;
+    /// Every preimage the program reads when booted with `boot`, whose agreed output is that
+    /// of L2 block `agreed_block`.
+    fn record(&mut self, boot: &BootInfo, agreed_block: u64) -> Result<Recording, String>;
 }
 
 /// The boot data a game gives every subgame (local keys 1, 5 and 6).
@@ -52,9 +53,11 @@ impl GameInputs {
             .await
             .map_err(|e| l1("absolutePrestate", e))?;
         if theirs != prestate {
-            return Err(ChallengerError::L1(format!(
-                "game {game} commits to the absolute prestate {theirs}, our program's is {prestate}: run the program the game was deployed for"
-            )));
+            return Err(ChallengerError::WrongPrestate {
+                game,
+                theirs,
+                ours: prestate,
+            });
         }
         let chain_id = g.l2ChainId().call().await.map_err(|e| l1("l2ChainId", e))?;
         Ok(Self {
@@ -119,7 +122,7 @@ impl<O: OutputSource, R: RecordingSource> VmTrace<O, R> {
         if !self.recorded.contains_key(subgame) {
             let recording = self
                 .recordings
-                .record(&boot)
+                .record(&boot, subgame.starting_block)
                 .map_err(ChallengerError::Trace)?;
             if recording.boot != boot {
                 return Err(ChallengerError::Trace(format!(

@@ -96,6 +96,9 @@ pub struct GamesProposer {
     metrics: Arc<Metrics>,
     /// Our games that are resolved and paid out.
     done: HashSet<Address>,
+    /// The newest block someone else created our game for (the same root and block): counted
+    /// as proposed.
+    taken: u64,
 }
 
 fn l1(what: &str, err: impl std::fmt::Display) -> ProposerError {
@@ -176,6 +179,7 @@ impl GamesProposer {
             head: config.head,
             metrics,
             done: HashSet::new(),
+            taken: 0,
         })
     }
 
@@ -220,6 +224,7 @@ impl GamesProposer {
             .map_err(|e| l1("getAnchorRoot", e))?;
         let anchor_block = u64::try_from(anchor_block).map_err(|_| l1("anchor", "too large"))?;
         let latest = ours.iter().map(|g| g.block).max().unwrap_or(0);
+        let latest = latest.max(self.taken);
         let next = latest.max(anchor_block) + self.games.interval;
         let heads = self.node.heads().await?;
         let head = match self.head {
@@ -242,10 +247,23 @@ impl GamesProposer {
             .call()
             .await
             .map_err(|e| l1("initBonds", e))?;
+        let extra: Bytes = U256::from(next).to_be_bytes::<32>().to_vec().into();
+        let existing = factory
+            .games(self.games.game_type, output.output_root, extra.clone())
+            .call()
+            .await
+            .map_err(|e| l1("games", e))?;
+        if existing.proxy != Address::ZERO {
+            // Someone created the game we would have: it is proposed, our bond is not needed.
+            info!(target: "proposer", l2_block = next, game = %existing.proxy,
+                "the game for this output exists already");
+            self.taken = next;
+            return Ok(GamesStep::UpToDate { next, head });
+        }
         let data = DisputeGameFactory::createCall {
             gameType: self.games.game_type,
             rootClaim: output.output_root,
-            extraData: U256::from(next).to_be_bytes::<32>().to_vec().into(),
+            extraData: extra,
         }
         .abi_encode();
         let work = GameWork::Create { block: next };

@@ -384,8 +384,8 @@ fn the_program_proves_devnet_blocks_and_refuses_wrong_claims() {
 fn challenger_trace_ends_in_the_runs_final_state(dir: &Path, run: &Value) {
     struct Recorded(Recording);
     impl RecordingSource for Recorded {
-        fn record(&mut self, boot: &BootInfo) -> Result<Recording, String> {
-            if *boot == self.0.boot {
+        fn record(&mut self, boot: &BootInfo, agreed_block: u64) -> Result<Recording, String> {
+            if *boot == self.0.boot && agreed_block + 1 == boot.claimed_block {
                 Ok(self.0.clone())
             } else {
                 Err(format!("no recording for {boot:?}"))
@@ -414,6 +414,7 @@ fn challenger_trace_ends_in_the_runs_final_state(dir: &Path, run: &Value) {
         starting: (boot.agreed_output, Position(0)),
         disputed: (boot.claimed_output, Position(8)),
         disputed_block: boot.claimed_block,
+        starting_block: boot.claimed_block - 1,
     };
     let mut trace = VmTrace::new(&elf, inputs, NoNode, Recorded(recording));
     let steps = run["steps"].as_u64().expect("steps") as u128;

@@ -1,6 +1,7 @@
 //! viem's OP Stack actions against `sprout up`: `tests/viem/withdrawal.mjs` deposits, withdraws,
 //! proves and finalizes with viem alone, checking the withdrawal status at every stage and the
-//! L1 balance at the end.
+//! L1 balance at the end: through the L2OutputOracle (`sprout up`), and through viem's
+//! fault-proof path against dispute games (`sprout up --proofs games`).
 
 use std::{
     io::Read,
@@ -15,6 +16,18 @@ use crate::updevnet::Up;
 
 #[test]
 fn viem_op_stack_deposit_withdraw_prove_finalize() {
+    withdraw_with_viem(&[], false);
+}
+
+/// The honest-game scenario: the proposer's game for the withdrawal's block is unchallenged
+/// (the devnet's challenger agrees with it), resolves to DEFENDER_WINS when its 20 s clock runs
+/// out, and the withdrawal proven against it finalizes.
+#[test]
+fn viem_fault_proof_path_withdraws_against_an_unchallenged_game() {
+    withdraw_with_viem(&["--proofs", "games"], true);
+}
+
+fn withdraw_with_viem(up_args: &[&str], games: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = root.join("tests/viem/withdrawal.mjs");
     assert!(
@@ -22,7 +35,14 @@ fn viem_op_stack_deposit_withdraw_prove_finalize() {
         "viem is missing: run `npm ci` in the repository root (make test does)"
     );
     let tmp = tempfile::tempdir().expect("tmp");
-    let up = Up::start(tmp.path(), &["--l1.block-time", "1"]);
+    let mut args = vec!["--l1.block-time", "1"];
+    args.extend(up_args);
+    let up = Up::start(tmp.path(), &args);
+    let (proof_env, proof_address) = if games {
+        ("DISPUTE_GAME_FACTORY", up.get("/games/disputeGameFactory"))
+    } else {
+        ("L2_OUTPUT_ORACLE", up.get("/contracts/l2OutputOracle"))
+    };
 
     let started = Instant::now();
     let mut node = Command::new("node")
@@ -31,7 +51,7 @@ fn viem_op_stack_deposit_withdraw_prove_finalize() {
         .env("L1_RPC_URL", up.get("/l1/rpcUrl"))
         .env("L2_RPC_URL", up.get("/l2/rpcUrl"))
         .env("PORTAL", up.get("/contracts/portal"))
-        .env("L2_OUTPUT_ORACLE", up.get("/contracts/l2OutputOracle"))
+        .env(proof_env, proof_address)
         // Dev account 3: no other test of this devnet spends from it.
         .env("PRIVATE_KEY", up.get("/accounts/3/privateKey"))
         .env("TIMEOUT_SECONDS", "120")
@@ -66,8 +86,13 @@ fn viem_op_stack_deposit_withdraw_prove_finalize() {
         .expect("stderr");
     let context = || {
         format!(
-            "\n--- withdrawal.mjs stdout\n{stdout}\n--- stderr\n{stderr}\n--- proposer.log (tail)\n{}",
-            up.log_tail("proposer")
+            "\n--- withdrawal.mjs stdout\n{stdout}\n--- stderr\n{stderr}\n--- proposer.log (tail)\n{}{}",
+            up.log_tail("proposer"),
+            if games {
+                format!("\n--- challenger.log (tail)\n{}", up.log_tail("challenger"))
+            } else {
+                String::new()
+            }
         )
     };
     match status {
@@ -100,7 +125,8 @@ fn viem_op_stack_deposit_withdraw_prove_finalize() {
     assert_eq!(last["stage"], "done", "{}", context());
     assert_eq!(last["ok"], true, "{}", context());
     eprintln!(
-        "viem withdrawal flow: {} s (script), {:.1} s (wall)",
+        "viem withdrawal flow{}: {} s (script), {:.1} s (wall)",
+        if games { " (fault-proof path)" } else { "" },
         last["seconds"],
         started.elapsed().as_secs_f64()
     );
