@@ -9,8 +9,8 @@ export PATH := $(NPM_BIN):$(PATH)
 .PHONY: up dev test tools build vm-programs fp-program fp-prestate test-rust blocktest riscv contracts contracts-test contracts-check bench crash-trials fmt lint
 
 ## up: build and run the local devnet: anvil L1 (:8546), contracts, genesis, sequencer (L2 :8545)
-up: tools
-	$(CARGO) run --release -p sprout-node --bin sprout -- up
+up: tools fp-program
+	$(CARGO) run --release -p sprout-node --bin sprout -- up --proofs games
 
 ## dev: a standalone dev chain without L1 (RPC on http://127.0.0.1:8545)
 dev:

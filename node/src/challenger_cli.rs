@@ -23,6 +23,28 @@ use crate::{
 pub enum ChallengerCommand {
     /// List the newest games of a DisputeGameFactory: root, block, status, claims, times.
     ListGames(ListGamesArgs),
+    /// List the bonds an address can claim from a factory's games, with when each unlocks.
+    ListCredits(ListCreditsArgs),
+}
+
+/// `sprout challenger list-credits` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ListCreditsArgs {
+    /// L1 JSON-RPC endpoint.
+    #[arg(long = "l1.rpc-url")]
+    pub l1_rpc_url: String,
+    /// The DisputeGameFactory's address.
+    #[arg(long)]
+    pub factory: Address,
+    /// Whose credits (a challenger's or proposer's L1 address).
+    #[arg(long)]
+    pub address: Address,
+    /// How many of the newest games to look at.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: u64,
+    /// Print a JSON array (credits in wei as decimal strings).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `sprout challenger` arguments: with no command, it runs.
@@ -208,6 +230,7 @@ pub struct ListGamesArgs {
 pub fn run(args: ChallengerArgs) -> Result<bool> {
     match args.command {
         Some(ChallengerCommand::ListGames(args)) => list_games(args),
+        Some(ChallengerCommand::ListCredits(args)) => list_credits(args),
         None => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -249,6 +272,59 @@ fn list_games(args: ListGamesArgs) -> Result<bool> {
         println!(
             "{:>5}  {:<42}  {:>8}  {:<15}  {:>6}  {}",
             g.index, g.address, g.l2_block, g.status, g.claims, g.root_claim
+        );
+    }
+    Ok(true)
+}
+
+fn list_credits(args: ListCreditsArgs) -> Result<bool> {
+    let url = args
+        .l1_rpc_url
+        .parse()
+        .map_err(|e| NodeError::Config(format!("--l1.rpc-url {}: {e}", args.l1_rpc_url)))?;
+    let provider = ProviderBuilder::new().connect_http(url);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let credits = runtime
+        .block_on(sprout_challenger::list_credits(
+            &provider,
+            args.factory,
+            args.address,
+            args.limit,
+        ))
+        .map_err(|e| NodeError::Config(e.to_string()))?;
+    if args.json {
+        let rows: Vec<serde_json::Value> = credits
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "index": c.index,
+                    "address": c.address,
+                    "status": c.status,
+                    "credit": c.credit.to_string(),
+                    "mode": c.mode,
+                    "unlocksAt": c.unlocks_at,
+                    "claimable": c.claimable,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(true);
+    }
+    if credits.is_empty() {
+        println!("{} has no credit in factory {}", args.address, args.factory);
+        return Ok(true);
+    }
+    println!(
+        "{:>5}  {:<42}  {:<15}  {:>24}  {:<9}  {:>11}  claimable",
+        "index", "game", "status", "credit (wei)", "mode", "unlocks at"
+    );
+    for c in credits {
+        let unlocks = c.unlocks_at.map_or("-".to_string(), |t| t.to_string());
+        println!(
+            "{:>5}  {:<42}  {:<15}  {:>24}  {:<9}  {:>11}  {}",
+            c.index, c.address, c.status, c.credit, c.mode, unlocks, c.claimable
         );
     }
     Ok(true)

@@ -158,7 +158,8 @@ fn check_finalizable(w: &Withdrawal, state: &WithdrawalState) -> Result<()> {
             hint,
         });
     };
-    if state.now <= proven.ends_at {
+    // Fault-proof mode asks the portal (the game must also be resolved and final).
+    if !proven.ready.unwrap_or(state.now > proven.ends_at) {
         return Err(AgentError::FinalizationPeriod {
             withdrawal_hash: w.hash,
             l2_tx_hash: w.l2_tx_hash,

@@ -24,7 +24,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     transports::http::reqwest::Url,
 };
-use sprout_contracts::Portal;
+use sprout_contracts::{FaultProofPortal, Portal};
 
 pub use config::{
     BridgeConfig, ChainAddresses, DEVNET_L1_RPC_URL, DEVNET_L2_RPC_URL, KeySource, dev_account_0,
@@ -44,13 +44,30 @@ pub const DEFAULT_DEPOSIT_GAS_LIMIT: u64 = 100_000;
 /// L1 gas a withdrawal's call gets by default when finalized (OP's default for plain sends).
 pub const DEFAULT_WITHDRAWAL_GAS_LIMIT: u64 = 100_000;
 
+/// What a withdrawal is proven against: the L2OutputOracle's outputs (Portal 2.x), or dispute
+/// games (a `FaultProofPortal`, version 3 or later, as viem tells the two apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proofs {
+    /// Permissioned mode: the L2OutputOracle.
+    Oracle(Address),
+    /// Fault-proof mode.
+    Games {
+        /// The DisputeGameFactory.
+        factory: Address,
+        /// The AnchorStateRegistry.
+        registry: Address,
+        /// The portal's respected game type.
+        game_type: u32,
+    },
+}
+
 /// Both layers of one chain, and who signs.
 #[derive(Debug, Clone)]
 pub struct Bridge {
     l1: DynProvider,
     l2: DynProvider,
     portal: Address,
-    oracle: Address,
+    proofs: Proofs,
     signer: Option<Address>,
     timeout: Duration,
 }
@@ -119,19 +136,56 @@ impl Bridge {
                 config.l1_rpc_url, addresses.portal
             )));
         }
-        let oracle = match addresses.l2_output_oracle {
-            Some(oracle) => oracle,
-            None => Portal::new(addresses.portal, &l1)
-                .l2Oracle()
-                .call()
-                .await
-                .map_err(rpc::call_error(Layer::L1, "Portal.l2Oracle"))?,
-        };
+        // viem's rule: a portal whose version's major is 3 or more proves against games.
+        let version = Portal::new(addresses.portal, &l1)
+            .version()
+            .call()
+            .await
+            .map_err(rpc::call_error(Layer::L1, "Portal.version"))?;
+        let major: u64 = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        let proofs =
+            if major >= 3 {
+                let portal = FaultProofPortal::new(addresses.portal, &l1);
+                Proofs::Games {
+                    factory: portal
+                        .disputeGameFactory()
+                        .call()
+                        .await
+                        .map_err(rpc::call_error(
+                            Layer::L1,
+                            "FaultProofPortal.disputeGameFactory",
+                        ))?,
+                    registry: portal.anchorStateRegistry().call().await.map_err(
+                        rpc::call_error(Layer::L1, "FaultProofPortal.anchorStateRegistry"),
+                    )?,
+                    game_type: portal
+                        .respectedGameType()
+                        .call()
+                        .await
+                        .map_err(rpc::call_error(
+                            Layer::L1,
+                            "FaultProofPortal.respectedGameType",
+                        ))?,
+                }
+            } else {
+                Proofs::Oracle(match addresses.l2_output_oracle {
+                    Some(oracle) => oracle,
+                    None => Portal::new(addresses.portal, &l1)
+                        .l2Oracle()
+                        .call()
+                        .await
+                        .map_err(rpc::call_error(Layer::L1, "Portal.l2Oracle"))?,
+                })
+            };
         Ok(Self {
             l1,
             l2,
             portal: addresses.portal,
-            oracle,
+            proofs,
             signer: config.signer.as_ref().map(|s| s.address()),
             timeout: config.timeout,
         })
@@ -142,9 +196,9 @@ impl Bridge {
         self.portal
     }
 
-    /// The L2OutputOracle.
-    pub fn l2_output_oracle(&self) -> Address {
-        self.oracle
+    /// What withdrawals are proven against.
+    pub fn proofs(&self) -> Proofs {
+        self.proofs
     }
 
     /// The signing account, if any.

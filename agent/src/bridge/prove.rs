@@ -1,6 +1,7 @@
 //! `prove`: the storage proof of the withdrawal's `sentMessages` entry at the L2 block of the
 //! output that covers it (`eth_getProof`), checked against that output root, then
-//! `Portal.proveWithdrawalTransaction`.
+//! `Portal.proveWithdrawalTransaction` (against the oracle's output index, or in fault-proof
+//! mode the dispute game's index).
 
 use alloy::{
     eips::BlockId,
@@ -12,12 +13,13 @@ use alloy::{
 };
 use serde::Serialize;
 use sprout_contracts::{
-    Portal, portal::Types::OutputRootProof, predeploys::L2_TO_L1_MESSAGE_PASSER,
+    FaultProofPortal, Portal, fault_proof_portal, portal::Types::OutputRootProof,
+    predeploys::L2_TO_L1_MESSAGE_PASSER,
 };
 use sprout_protocol::output::output_root_v0;
 
 use super::{
-    Bridge, WithdrawalStatus, rpc,
+    Bridge, Proofs, WithdrawalStatus, rpc,
     status::{OutputRef, Withdrawal, WithdrawalState},
     units::{decimal, utc},
 };
@@ -87,6 +89,11 @@ impl Bridge {
         let state = self.withdrawal_state(&w).await?;
         let output = check_provable(&w, &state)?;
         let call = self.build_proof(&w, output).await?;
+        if let Proofs::Games { .. } = self.proofs {
+            return self
+                .prove_against_game(from, &w, &state, output, call)
+                .await;
+        }
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_to(self.portal)
@@ -120,6 +127,73 @@ impl Bridge {
                 .max(output.proposed_at)
                 .saturating_add(state.period)
                 .saturating_add(1),
+        })
+    }
+
+    /// Fault-proof mode: `proveWithdrawalTransaction(tx, gameIndex, outputRootProof, proof)`,
+    /// once L1 time has passed the game's creation (a proof in its own second reverts).
+    async fn prove_against_game(
+        &self,
+        from: alloy::primitives::Address,
+        w: &Withdrawal,
+        state: &WithdrawalState,
+        output: OutputRef,
+        call: Portal::proveWithdrawalTransactionCall,
+    ) -> Result<ProveReport> {
+        if state.now <= output.proposed_at {
+            return Err(AgentError::Config(format!(
+                "game #{} was created at L1 time {}, and a proof must come after it (L1 time is {}): retry in a few seconds",
+                output.index, output.proposed_at, state.now
+            )));
+        }
+        let tx_fields = &call._tx;
+        let games_call = FaultProofPortal::proveWithdrawalTransactionCall {
+            _tx: fault_proof_portal::Types::WithdrawalTransaction {
+                nonce: tx_fields.nonce,
+                sender: tx_fields.sender,
+                target: tx_fields.target,
+                value: tx_fields.value,
+                gasLimit: tx_fields.gasLimit,
+                data: tx_fields.data.clone(),
+            },
+            _disputeGameIndex: U256::from(output.index),
+            _outputRootProof: fault_proof_portal::Types::OutputRootProof {
+                version: call._outputRootProof.version,
+                stateRoot: call._outputRootProof.stateRoot,
+                messagePasserStorageRoot: call._outputRootProof.messagePasserStorageRoot,
+                latestBlockhash: call._outputRootProof.latestBlockhash,
+            },
+            _withdrawalProof: call._withdrawalProof,
+        };
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(self.portal)
+            .with_input(games_call.abi_encode());
+        let receipt = rpc::send(
+            &self.l1,
+            Layer::L1,
+            tx,
+            "FaultProofPortal.proveWithdrawalTransaction",
+            self.timeout,
+        )
+        .await?;
+        let after = self.withdrawal_state(w).await?;
+        let proven = after.proven.ok_or_else(|| AgentError::BadResponse {
+            layer: Layer::L1,
+            what: "FaultProofPortal.provenWithdrawals",
+            detail: format!("no proof of {} by {from} after it was mined", w.hash),
+        })?;
+        Ok(ProveReport {
+            status: WithdrawalStatus::WaitingToFinalize,
+            withdrawal_hash: w.hash,
+            l2_tx_hash: w.l2_tx_hash,
+            l1_tx_hash: receipt.tx_hash,
+            l1_block: receipt.block_number,
+            l1_gas_used: receipt.gas_used,
+            l1_fee: U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
+            output,
+            proven_at: proven.timestamp,
+            finalizable_at: proven.ends_at.saturating_add(1),
         })
     }
 

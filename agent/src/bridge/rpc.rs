@@ -111,6 +111,9 @@ pub(crate) fn revert_reason(error: &TransportError) -> Option<String> {
             if let Some(name) = PortalErrors::name_by_selector(selector) {
                 return Some(format!("{name}()"));
             }
+            if let Some(name) = sprout_contracts::fault_proof_portal::FaultProofPortal::FaultProofPortalErrors::name_by_selector(selector) {
+                return Some(format!("{name}()"));
+            }
             let reason =
                 decode_revert_reason(&data).unwrap_or_else(|| format!("revert data {data}"));
             Some(match reason.strip_prefix("revert: ") {
@@ -121,6 +124,36 @@ pub(crate) fn revert_reason(error: &TransportError) -> Option<String> {
         _ if payload.message.contains("revert") => Some(payload.message.to_string()),
         _ => None,
     }
+}
+
+/// The output root of L2 block `block` from the node (`optimism_outputAtBlock`); `None` if the
+/// node does not have that block yet.
+pub(crate) async fn output_root(l2: &DynProvider, block: u64) -> Result<Option<B256>> {
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Output {
+        output_root: B256,
+    }
+    let head = l2
+        .get_block_number()
+        .await
+        .map_err(|source| AgentError::Rpc {
+            layer: Layer::L2,
+            what: "eth_blockNumber",
+            source,
+        })?;
+    if block > head {
+        return Ok(None);
+    }
+    let out: Output = l2
+        .raw_request("optimism_outputAtBlock".into(), (format!("{block:#x}"),))
+        .await
+        .map_err(|source| AgentError::Rpc {
+            layer: Layer::L2,
+            what: "optimism_outputAtBlock",
+            source,
+        })?;
+    Ok(Some(out.output_root))
 }
 
 /// What a Portal revert means for the user.
@@ -140,7 +173,21 @@ pub(crate) fn portal_hint(reason: &str) -> &'static str {
         "InvalidWithdrawalInclusionProof" | "InvalidOutputRootProof" => {
             "; the proof does not match the output on L1: is --l2.rpc-url the chain this Portal serves?"
         }
-        "PortalPaused" => "; the guardian paused withdrawals: retry once it unpauses",
+        "PortalPaused" | "OptimismPortal_CallPaused" => {
+            "; the guardian paused withdrawals: retry once it unpauses"
+        }
+        "OptimismPortal_InvalidProofTimestamp" => {
+            "; a proof must come after its game's creation: retry in a few seconds"
+        }
+        "OptimismPortal_ProofNotOldEnough" => {
+            "; the proof maturity delay has not passed: see `sprout bridge status`"
+        }
+        "OptimismPortal_InvalidRootClaim"
+        | "OptimismPortal_InvalidDisputeGame"
+        | "OptimismPortal_ImproperDisputeGame" => {
+            "; the game is not resolved in the root's favour (or was blacklisted): see `sprout bridge status`, and prove again against a good game"
+        }
+        "OptimismPortal_Unproven" => "; run `sprout bridge prove` first",
         "InsufficientGas" => "; the transaction had too little gas for the withdrawal's gas limit",
         _ => "",
     }

@@ -9,14 +9,18 @@ use alloy::{
 };
 use serde::Serialize;
 use sprout_contracts::{
-    L2OutputOracle, Portal, l2_to_l1_message_passer::L2ToL1MessagePasser::MessagePassed,
+    AnchorStateRegistry, DisputeGameFactory, FaultDisputeGame, FaultProofPortal, L2OutputOracle,
+    Portal, l2_to_l1_message_passer::L2ToL1MessagePasser::MessagePassed,
     portal::Types::WithdrawalTransaction, predeploys::L2_TO_L1_MESSAGE_PASSER,
 };
 
 use super::{
-    Bridge, rpc,
+    Bridge, Proofs, rpc,
     units::{decimal, utc},
 };
+
+/// How many of the newest games are searched for one covering a withdrawal.
+const GAME_SEARCH: u64 = 1_000;
 use crate::{AgentError, Layer, Result};
 
 /// The stages of a withdrawal.
@@ -56,18 +60,21 @@ pub(crate) struct Withdrawal {
     pub(crate) tx: WithdrawalTransaction,
 }
 
-/// An output root on L1.
+/// An output root on L1: an L2OutputOracle entry, or a dispute game's root claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutputRef {
-    /// Its index in the L2OutputOracle.
+    /// Its index in the L2OutputOracle, or the game's index in the DisputeGameFactory.
     pub index: u64,
     /// The L2 block it commits to.
     pub l2_block: u64,
     /// The output root.
     pub root: B256,
-    /// L1 timestamp of its proposal.
+    /// L1 timestamp of its proposal (the game's creation).
     pub proposed_at: u64,
+    /// The dispute game, in fault-proof mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub game: Option<Address>,
 }
 
 /// A proof recorded by the Portal.
@@ -77,8 +84,11 @@ pub(crate) struct Proven {
     pub(crate) output_index: u64,
     /// The output it was proven against is still the one at its index.
     pub(crate) output_current: bool,
-    /// Last L1 timestamp at which finalizing still reverts.
+    /// Last L1 timestamp at which finalizing still reverts (in fault-proof mode, an estimate
+    /// while the game is unresolved).
     pub(crate) ends_at: u64,
+    /// Fault-proof mode: whether the portal's `checkWithdrawal` passes now.
+    pub(crate) ready: Option<bool>,
 }
 
 /// What L1 says about a withdrawal, read at one L1 block.
@@ -94,6 +104,8 @@ pub(crate) struct WithdrawalState {
     /// When no output covers it: the L2 block of the output that will, and the L2 timestamp
     /// after which it can be proposed.
     pub(crate) expected: Option<(u64, u64)>,
+    /// Fault-proof mode.
+    pub(crate) games: bool,
 }
 
 impl WithdrawalState {
@@ -102,7 +114,7 @@ impl WithdrawalState {
             return WithdrawalStatus::Finalized;
         }
         if let Some(proven) = self.proven.filter(|p| p.output_current) {
-            return if self.now > proven.ends_at {
+            return if proven.ready.unwrap_or(self.now > proven.ends_at) {
                 WithdrawalStatus::ReadyToFinalize
             } else {
                 WithdrawalStatus::WaitingToFinalize
@@ -118,6 +130,9 @@ impl WithdrawalState {
     /// "the next proposal is expected in about 40 s", for a withdrawal no output covers yet.
     pub(crate) fn expected_output(&self) -> String {
         let Some((l2_block, after)) = self.expected else {
+            if self.games {
+                return "no dispute game covers it yet: `sprout proposer --mode games` creates one every proposal interval (anyone with the bond may create one)".to_string();
+            }
             return "no output is expected".to_string();
         };
         if after >= self.now {
@@ -215,8 +230,21 @@ impl Bridge {
         })
     }
 
-    /// Reads the Portal and the L2OutputOracle about `w`, all at the current L1 head.
+    /// Reads the Portal and the L2OutputOracle (or the games) about `w`, all at the current L1
+    /// head.
     pub(crate) async fn withdrawal_state(&self, w: &Withdrawal) -> Result<WithdrawalState> {
+        match self.proofs {
+            Proofs::Oracle(oracle) => self.oracle_state(w, oracle).await,
+            Proofs::Games {
+                factory,
+                registry,
+                game_type,
+            } => self.games_state(w, factory, registry, game_type).await,
+        }
+    }
+
+    /// [`withdrawal_state`](Self::withdrawal_state) in permissioned mode.
+    async fn oracle_state(&self, w: &Withdrawal, oracle: Address) -> Result<WithdrawalState> {
         let head = self
             .l1
             .get_block(BlockId::latest())
@@ -234,7 +262,7 @@ impl Bridge {
         let at = BlockId::number(head.header.number);
         let now = head.header.timestamp;
         let portal = Portal::new(self.portal, &self.l1);
-        let oracle = L2OutputOracle::new(self.oracle, &self.l1);
+        let oracle = L2OutputOracle::new(oracle, &self.l1);
         let l1 = Layer::L1;
         let finalized = portal
             .finalizedWithdrawals(w.hash)
@@ -280,6 +308,7 @@ impl Bridge {
                 output_index,
                 output_current,
                 ends_at: start.saturating_add(period),
+                ready: None,
             })
         };
         let outputs = oracle
@@ -313,6 +342,7 @@ impl Bridge {
                 l2_block: u64::try_from(proposal.l2BlockNumber).unwrap_or(u64::MAX),
                 root: proposal.outputRoot,
                 proposed_at: u64::try_from(proposal.timestamp).unwrap_or(u64::MAX),
+                game: None,
             };
             (Some(output), None)
         } else {
@@ -348,6 +378,251 @@ impl Bridge {
             period,
             output,
             expected,
+            games: false,
+        })
+    }
+
+    /// [`withdrawal_state`](Self::withdrawal_state) in fault-proof mode: the proof is this
+    /// account's (or, without a key, the first submitter's), the covering output the oldest
+    /// game of the respected type among the newest [`GAME_SEARCH`] that covers the block, is
+    /// not lost or improper, and claims the root the L2 node computes.
+    async fn games_state(
+        &self,
+        w: &Withdrawal,
+        factory: Address,
+        registry: Address,
+        game_type: u32,
+    ) -> Result<WithdrawalState> {
+        let head = self
+            .l1
+            .get_block(BlockId::latest())
+            .await
+            .map_err(|source| AgentError::Rpc {
+                layer: Layer::L1,
+                what: "eth_getBlockByNumber",
+                source,
+            })?
+            .ok_or_else(|| AgentError::BadResponse {
+                layer: Layer::L1,
+                what: "head block",
+                detail: "none".into(),
+            })?;
+        let at = BlockId::number(head.header.number);
+        let now = head.header.timestamp;
+        let l1 = Layer::L1;
+        let portal = FaultProofPortal::new(self.portal, &self.l1);
+        let registry = AnchorStateRegistry::new(registry, &self.l1);
+        let factory = DisputeGameFactory::new(factory, &self.l1);
+        let finalized = portal
+            .finalizedWithdrawals(w.hash)
+            .block(at)
+            .call()
+            .await
+            .map_err(rpc::call_error(l1, "FaultProofPortal.finalizedWithdrawals"))?;
+        let maturity = portal
+            .proofMaturityDelaySeconds()
+            .block(at)
+            .call()
+            .await
+            .map_err(rpc::call_error(
+                l1,
+                "FaultProofPortal.proofMaturityDelaySeconds",
+            ))?;
+        let maturity = to_u64(maturity, "proof maturity delay")?;
+        let finality = registry
+            .disputeGameFinalityDelaySeconds()
+            .block(at)
+            .call()
+            .await
+            .map_err(rpc::call_error(
+                l1,
+                "AnchorStateRegistry.disputeGameFinalityDelaySeconds",
+            ))?;
+        let finality = to_u64(finality, "finality delay")?;
+        let submitter = match self.signer {
+            Some(us) => Some(us),
+            None => {
+                let n = portal
+                    .numProofSubmitters(w.hash)
+                    .block(at)
+                    .call()
+                    .await
+                    .map_err(rpc::call_error(l1, "FaultProofPortal.numProofSubmitters"))?;
+                if n.is_zero() {
+                    None
+                } else {
+                    Some(
+                        portal
+                            .proofSubmitters(w.hash, U256::ZERO)
+                            .block(at)
+                            .call()
+                            .await
+                            .map_err(rpc::call_error(l1, "FaultProofPortal.proofSubmitters"))?,
+                    )
+                }
+            }
+        };
+        let count = factory
+            .gameCount()
+            .block(at)
+            .call()
+            .await
+            .map_err(rpc::call_error(l1, "DisputeGameFactory.gameCount"))?;
+        let count = to_u64(count, "game count")?;
+        let proven =
+            match submitter {
+                None => None,
+                Some(submitter) => {
+                    let p = portal
+                        .provenWithdrawals(w.hash, submitter)
+                        .block(at)
+                        .call()
+                        .await
+                        .map_err(rpc::call_error(l1, "FaultProofPortal.provenWithdrawals"))?;
+                    if p.timestamp == 0 {
+                        None
+                    } else {
+                        let game = FaultDisputeGame::new(p.disputeGameProxy, &self.l1);
+                        let status = game
+                            .status()
+                            .block(at)
+                            .call()
+                            .await
+                            .map_err(rpc::call_error(l1, "FaultDisputeGame.status"))?;
+                        let proper = registry
+                            .isGameProper(p.disputeGameProxy)
+                            .block(at)
+                            .call()
+                            .await
+                            .map_err(rpc::call_error(l1, "AnchorStateRegistry.isGameProper"))?;
+                        let created = game
+                            .createdAt()
+                            .block(at)
+                            .call()
+                            .await
+                            .map_err(rpc::call_error(l1, "FaultDisputeGame.createdAt"))?;
+                        let resolved = game
+                            .resolvedAt()
+                            .block(at)
+                            .call()
+                            .await
+                            .map_err(rpc::call_error(l1, "FaultDisputeGame.resolvedAt"))?;
+                        let clock =
+                            game.maxClockDuration().block(at).call().await.map_err(
+                                rpc::call_error(l1, "FaultDisputeGame.maxClockDuration"),
+                            )?;
+                        // Unresolved: the earliest it can resolve is when the root's clock runs out.
+                        let resolution = if resolved == 0 {
+                            created.saturating_add(clock)
+                        } else {
+                            resolved
+                        };
+                        let ready = portal
+                            .checkWithdrawal(w.hash, submitter)
+                            .block(at)
+                            .call()
+                            .await
+                            .is_ok();
+                        let mut index = u64::MAX;
+                        for i in (count.saturating_sub(GAME_SEARCH)..count).rev() {
+                            let g = factory
+                                .gameAtIndex(U256::from(i))
+                                .block(at)
+                                .call()
+                                .await
+                                .map_err(rpc::call_error(l1, "DisputeGameFactory.gameAtIndex"))?;
+                            if g.proxy == p.disputeGameProxy {
+                                index = i;
+                                break;
+                            }
+                        }
+                        Some(Proven {
+                            timestamp: p.timestamp,
+                            output_index: index,
+                            output_current: status != 1 && proper,
+                            ends_at: p
+                                .timestamp
+                                .saturating_add(maturity)
+                                .max(resolution.saturating_add(finality)),
+                            ready: Some(ready),
+                        })
+                    }
+                }
+            };
+        let mut output = None;
+        let mut ours: Option<(u64, B256)> = None;
+        for i in (count.saturating_sub(GAME_SEARCH)..count).rev() {
+            let g = factory
+                .gameAtIndex(U256::from(i))
+                .block(at)
+                .call()
+                .await
+                .map_err(rpc::call_error(l1, "DisputeGameFactory.gameAtIndex"))?;
+            if g.gameType != game_type {
+                continue;
+            }
+            let game = FaultDisputeGame::new(g.proxy, &self.l1);
+            let block = game
+                .l2SequenceNumber()
+                .block(at)
+                .call()
+                .await
+                .map_err(rpc::call_error(l1, "FaultDisputeGame.l2SequenceNumber"))?;
+            let block = to_u64(block, "game block")?;
+            if block < w.l2_block {
+                continue;
+            }
+            let status = game
+                .status()
+                .block(at)
+                .call()
+                .await
+                .map_err(rpc::call_error(l1, "FaultDisputeGame.status"))?;
+            let proper = registry
+                .isGameProper(g.proxy)
+                .block(at)
+                .call()
+                .await
+                .map_err(rpc::call_error(l1, "AnchorStateRegistry.isGameProper"))?;
+            if status == 1 || !proper {
+                continue;
+            }
+            let root = game
+                .rootClaim()
+                .block(at)
+                .call()
+                .await
+                .map_err(rpc::call_error(l1, "FaultDisputeGame.rootClaim"))?;
+            // Only a root the L2 node agrees with: a wrong one will lose.
+            let theirs = match ours {
+                Some((b, r)) if b == block => r,
+                _ => {
+                    let Some(r) = rpc::output_root(&self.l2, block).await? else {
+                        continue;
+                    };
+                    ours = Some((block, r));
+                    r
+                }
+            };
+            if theirs != root {
+                continue;
+            }
+            output = Some(OutputRef {
+                index: i,
+                l2_block: block,
+                root,
+                proposed_at: g.timestamp,
+                game: Some(g.proxy),
+            });
+        }
+        Ok(WithdrawalState {
+            now,
+            finalized,
+            proven,
+            period: maturity,
+            output,
+            expected: None,
+            games: true,
         })
     }
 

@@ -15,7 +15,7 @@ pub use driver::{Challenger, ChallengerConfig, Round, Work, run};
 pub use error::{ChallengerError, Result};
 pub use game::{Anchor, Claim, Game, Subgame};
 pub use l1::read_game;
-pub use list::{GameSummary, list_games, status_name};
+pub use list::{CreditSummary, GameSummary, list_credits, list_games, status_name};
 pub use metrics::Metrics;
 pub use outputs::NodeOutputs;
 pub use position::Position;

@@ -28,8 +28,15 @@ struct Devnet {
 
 impl Devnet {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With `extra` flags for `sprout up` (`--proofs games`).
+    fn start_with(extra: &[&str]) -> Self {
         let datadir = tempfile::tempdir().expect("tmp");
-        let up = Up::start(datadir.path(), &["--l1.block-time", "1"]);
+        let mut args = vec!["--l1.block-time", "1"];
+        args.extend(extra);
+        let up = Up::start(datadir.path(), &args);
         Self {
             info: up.info.clone(),
             up,
@@ -280,6 +287,73 @@ fn bridge_deposits_withdraws_proves_and_finalizes() {
     assert_eq!(
         balance(&net.l1(), user.address()),
         before + U256::from(ETH / 2) - prove_fee - finalize_fee
+    );
+}
+
+/// Fault-proof mode (`sprout up --proofs games`): the same commands prove against the
+/// proposer's dispute game covering the withdrawal, and finalize once the game is resolved and
+/// final and the proof has matured.
+#[test]
+fn bridge_withdraws_through_a_dispute_game() {
+    let net = Devnet::start_with(&["--proofs", "games"]);
+    let user = dev_signer(4);
+    let user_key = key(&user);
+    let user_addr = user.address().to_string();
+    let sent = net.ok(&[
+        "withdraw",
+        "--amount",
+        "0.25ether",
+        "--to",
+        &user_addr,
+        "--private-key",
+        &user_key,
+    ]);
+    let tx = text(&sent["l2TxHash"]).to_string();
+    let l2_block = sent["l2Block"].as_u64().expect("l2 block");
+    let status = net.ok(&["status", &tx]);
+    assert_eq!(status["status"], "waiting-to-prove");
+    net.fails(
+        &["prove", &tx, "--private-key", &user_key],
+        &["no output covers", "sprout proposer --mode games"],
+    );
+    let ready = net.wait_for_status(&tx, "ready-to-prove", 90);
+    assert!(ready["output"]["l2Block"].as_u64().expect("game block") >= l2_block);
+    assert!(ready["output"]["game"].is_string(), "{ready}");
+
+    let before = balance(&net.l1(), user.address());
+    // A proof in the game's own L1 second is refused (OP's rule); a second later it lands.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let proven = loop {
+        let out = net.bridge(&["prove", &tx, "--private-key", &user_key]);
+        if out.status.success() {
+            break serde_json::from_slice::<Value>(&out.stdout).expect("json");
+        }
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            err.contains("retry in a few seconds") && Instant::now() < deadline,
+            "prove failed: {err}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert_eq!(proven["status"], "waiting-to-finalize");
+    let prove_tx = text(&proven["l1TxHash"]).to_string();
+    assert_eq!(net.ok(&["status", &tx])["status"], "waiting-to-finalize");
+    net.fails(
+        &["finalize", &tx, "--private-key", &user_key],
+        &["finalization period ends at"],
+    );
+    // The game's 20 s clock, its resolution by the proposer, the 2 s finality delay.
+    net.wait_for_status(&tx, "ready-to-finalize", 120);
+    let finalized = net.ok(&["finalize", &tx, "--private-key", &user_key]);
+    assert_eq!(finalized["status"], "finalized");
+    let finalize_tx = text(&finalized["l1TxHash"]).to_string();
+    assert_eq!(net.ok(&["status", &tx])["status"], "finalized");
+    let (prove_gas, prove_fee) = l1_cost(&net, &prove_tx);
+    let (finalize_gas, finalize_fee) = l1_cost(&net, &finalize_tx);
+    eprintln!("fault-proof mode L1 gas: prove {prove_gas}, finalize {finalize_gas}");
+    assert_eq!(
+        balance(&net.l1(), user.address()),
+        before + U256::from(ETH / 4) - prove_fee - finalize_fee
     );
 }
 

@@ -278,6 +278,8 @@ async fn proposer_in_games_mode_creates_games_that_win_and_claims_its_bonds() {
     let (addresses, config) = deploy_games(&net, |c| {
         c.max_game_depth = 36;
         c.max_clock_duration = 20;
+        // Long enough that the credits are listed before they unlock.
+        c.finality_delay_seconds = 60;
     })
     .await;
     let factory_arg = addresses.dispute_game_factory.to_string();
@@ -332,6 +334,33 @@ async fn proposer_in_games_mode_creates_games_that_win_and_claims_its_bonds() {
         true
     })
     .await;
+    // `sprout challenger list-credits`: the proposer's four bonds, resolved, not final yet.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["challenger", "list-credits", "--l1.rpc-url", &net.l1_url()])
+        .args([
+            "--factory",
+            &factory_arg,
+            "--address",
+            &proposer_address.to_string(),
+        ])
+        .arg("--json")
+        .output()
+        .expect("list-credits");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let credits: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let credits = credits.as_array().expect("array");
+    assert_eq!(credits.len(), 4, "{credits:?}");
+    for c in credits {
+        assert_eq!(c["status"], "DEFENDER_WINS");
+        assert_eq!(c["mode"], "UNDECIDED");
+        assert_eq!(c["credit"], config.init_bond.to_string());
+        assert!(c["unlocksAt"].as_u64().is_some());
+        assert_eq!(c["claimable"], false, "not final for another minute");
+    }
     warp(&net, config.finality_delay_seconds + 1).await;
     wait_until("bonds claimed", Duration::from_secs(90), || async {
         for i in 0..4 {
