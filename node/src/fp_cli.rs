@@ -98,7 +98,7 @@ pub fn run(args: FpArgs) -> Result<bool> {
 }
 
 /// The absolute prestate of the program ELF at `path`, and the ELF's bytes.
-pub(crate) fn elf_prestate(path: &std::path::Path) -> Result<(B256, Vec<u8>)> {
+pub fn elf_prestate(path: &std::path::Path) -> Result<(B256, Vec<u8>)> {
     let bytes = std::fs::read(path)?;
     let elf = sprout_fault_proof_vm::elf::Elf::parse(&bytes)
         .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?;
@@ -293,7 +293,7 @@ fn online(args: &ProveArgs, engine: &Engine) -> Result<(Decision, BootInfo, usiz
 /// output must be our node's output of `agreed_block` (the block before `boot.claimed_block`,
 /// or that block itself where a game's trace repeats its root's output), and the config hash
 /// our chain's.
-pub(crate) fn record_boot(
+pub fn record_boot(
     rollup: &sprout_protocol::rollup::RollupConfig,
     datadir: &std::path::Path,
     l1_url: &str,

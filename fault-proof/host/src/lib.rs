@@ -15,7 +15,7 @@ use sprout_protocol::{
 
 pub use error::HostError;
 pub use record::{Recording, read_recording, write_recording};
-pub use vm::{StepData, VmRun, pc_histogram, run_in_vm, step_data};
+pub use vm::{StepData, VmRun, pc_histogram, preimage_reads, run_in_vm, step_data};
 
 /// L2 data by hash, from the node's database. The node implements it.
 pub trait L2Source {

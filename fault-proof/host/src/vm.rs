@@ -56,20 +56,49 @@ pub struct VmRun<O> {
     pub oracle: O,
 }
 
+/// The program ELF at `elf` loaded into a VM reading `oracle`.
+fn load_vm<O: Oracle>(elf: &Path, oracle: O) -> Result<Vm<VmOracle<O>>, HostError> {
+    let elf = load_elf(elf).map_err(|e| HostError::Source(format!("the program ELF: {e}")))?;
+    Ok(Vm::new(
+        &elf,
+        VmOracle {
+            inner: RefCell::new(oracle),
+            failure: RefCell::new(None),
+        },
+    ))
+}
+
+/// The first `limit` steps (counted from 0: the instruction after that many steps) within the
+/// first `max_steps` at which the program reads a preimage, with the key read: where a
+/// dispute must end for its `step` to need a preimage part in the PreimageOracle. Witnesses
+/// every step, so it is slow: for the start of a run.
+pub fn preimage_reads<O: Oracle>(
+    elf: &Path,
+    oracle: O,
+    max_steps: u64,
+    limit: usize,
+) -> Result<Vec<(u64, B256)>, HostError> {
+    let mut vm = load_vm(elf, oracle)?;
+    let mut out = Vec::new();
+    while !vm.state.exited && vm.state.step < max_steps && out.len() < limit {
+        let step = vm.state.step;
+        let witness = vm
+            .step_with_witness()
+            .map_err(|e| HostError::Source(format!("the VM stopped at step {step}: {e}")))?;
+        if let Some(p) = witness.preimage {
+            out.push((step, p.key));
+        }
+    }
+    Ok(out)
+}
+
 /// Runs the program ELF at `elf` in the VM against `oracle`, for at most `max_steps` steps.
 pub fn run_in_vm<O: Oracle>(
     elf: &Path,
     oracle: O,
     max_steps: Option<u64>,
 ) -> Result<VmRun<O>, HostError> {
-    let elf = load_elf(elf).map_err(|e| HostError::Source(format!("the program ELF: {e}")))?;
-    let mut vm = Vm::new(
-        &elf,
-        VmOracle {
-            inner: RefCell::new(oracle),
-            failure: RefCell::new(None),
-        },
-    );
+    let mut vm = load_vm(elf, oracle)?;
     let started = Instant::now();
     let result = vm.run(max_steps);
     let seconds = started.elapsed().as_secs_f64();
@@ -102,14 +131,7 @@ pub fn pc_histogram<O: Oracle>(
     elf: &Path,
     oracle: O,
 ) -> Result<std::collections::HashMap<u64, u64>, HostError> {
-    let elf = load_elf(elf).map_err(|e| HostError::Source(format!("the program ELF: {e}")))?;
-    let mut vm = Vm::new(
-        &elf,
-        VmOracle {
-            inner: RefCell::new(oracle),
-            failure: RefCell::new(None),
-        },
-    );
+    let mut vm = load_vm(elf, oracle)?;
     let mut counts = std::collections::HashMap::new();
     while !vm.state.exited {
         *counts.entry(vm.state.pc).or_insert(0u64) += 1;
@@ -139,14 +161,7 @@ pub struct StepData {
 /// The step data of the instruction after `steps` steps of the program ELF at `elf`, run
 /// against `oracle`.
 pub fn step_data<O: Oracle>(elf: &Path, oracle: O, steps: u64) -> Result<StepData, HostError> {
-    let elf = load_elf(elf).map_err(|e| HostError::Source(format!("the program ELF: {e}")))?;
-    let mut vm = Vm::new(
-        &elf,
-        VmOracle {
-            inner: RefCell::new(oracle),
-            failure: RefCell::new(None),
-        },
-    );
+    let mut vm = load_vm(elf, oracle)?;
     if let Err(e) = vm.run(Some(steps)) {
         let why = vm.into_oracle().failure.into_inner();
         return Err(HostError::Source(match why {

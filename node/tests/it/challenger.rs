@@ -2,6 +2,7 @@
 //! anvil, the challenger playing from a real sequencer's outputs.
 
 use std::{
+    path::Path,
     process::Command,
     time::{Duration, Instant},
 };
@@ -472,6 +473,213 @@ async fn challenger_wins_a_game_played_to_the_end_by_a_step_on_l1() {
         claims,
         u64::from(max_depth) + 1,
         "one claim per depth, root included"
+    );
+
+    warp(&net, config.max_clock_duration + 1).await;
+    wait_until("the game resolved", Duration::from_secs(120), || async {
+        game.status().call().await.expect("status") != 0
+    })
+    .await;
+    assert_eq!(
+        game.status().call().await.expect("status"),
+        1,
+        "CHALLENGER_WINS"
+    );
+}
+
+/// The rogue of [`challenger_loads_the_preimage_its_step_reads`]: outputs that are all wrong
+/// (its root for block 8), and in the execution subgame the honest VM states up to index
+/// `deviate` (exclusive) and wrong ones after. Played by the honest rules on that trace, the
+/// bisection ends where the two traces part: the instruction at step `deviate`.
+struct Rogue {
+    root: B256,
+    elf: std::path::PathBuf,
+    recording: sprout_fp_host::Recording,
+    deviate: u128,
+    states: std::collections::HashMap<u128, B256>,
+}
+
+fn rogue_output(block: u64) -> B256 {
+    alloy::primitives::keccak256([b"rogue".as_slice(), &block.to_be_bytes()].concat())
+}
+
+impl sprout_challenger::TraceProvider for Rogue {
+    fn output(&mut self, block: u64) -> sprout_challenger::Result<B256> {
+        Ok(if block == 8 {
+            self.root
+        } else {
+            rogue_output(block)
+        })
+    }
+
+    fn state(
+        &mut self,
+        _: &sprout_challenger::Subgame,
+        index: u128,
+    ) -> sprout_challenger::Result<B256> {
+        if index >= self.deviate {
+            let mut wrong = alloy::primitives::keccak256(index.to_be_bytes());
+            wrong.0[0] = 3;
+            return Ok(wrong);
+        }
+        if let Some(state) = self.states.get(&index) {
+            return Ok(*state);
+        }
+        let run = sprout_fp_host::run_in_vm(
+            &self.elf,
+            sprout_fp_host::Replay::new(&self.recording),
+            Some(index as u64 + 1),
+        )
+        .map_err(|e| sprout_challenger::ChallengerError::Trace(e.to_string()))?;
+        self.states.insert(index, run.state_hash);
+        Ok(run.state_hash)
+    }
+}
+
+/// A rogue that agrees with the honest execution trace up to the program's first preimage
+/// read and lies from there: the game ends on that instruction, so the challenger's `step`
+/// needs the preimage part in the PreimageOracle. It loads it (through the game's
+/// `addLocalData` for a local key, the oracle's `loadKeccak256PreimagePart` for a keccak one),
+/// then steps, and wins.
+#[tokio::test(flavor = "multi_thread")]
+async fn challenger_loads_the_preimage_its_step_reads() {
+    let net = RollupNet::start_with(NetParams {
+        l1_block_time: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let _batcher = net.batcher();
+    let (rogue, challenger) = (dev_signer(5), dev_signer(6));
+    let challenger_address = challenger.address();
+    wait_until("L2 block 8 safe", Duration::from_secs(90), || async {
+        sync_safe(&net) >= 8
+    })
+    .await;
+    let (addresses, config) = deploy_games(&net, |c| {
+        c.max_game_depth = 30;
+        c.max_clock_duration = 900;
+        c.bond_growth_wad = U256::from(1_100_000_000_000_000_000u64);
+    })
+    .await;
+    let rogue_l1 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(rogue))
+        .connect_http(net.l1_url().parse().expect("url"));
+    let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &rogue_l1);
+    let root = B256::repeat_byte(0xba);
+    factory
+        .create(
+            config.game_type,
+            root,
+            U256::from(8u64).to_be_bytes::<32>().to_vec().into(),
+        )
+        .value(config.init_bond)
+        .send()
+        .await
+        .expect("create")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    let game_address = factory
+        .gameAtIndex(U256::ZERO)
+        .call()
+        .await
+        .expect("gameAtIndex")
+        .proxy;
+    let game = FaultDisputeGame::new(game_address, &rogue_l1);
+
+    // The subgame the bisection reaches: from the anchor (block 0) to the rogue's block 1.
+    let boot = sprout_fp_program::BootInfo {
+        l1_head: game.l1Head().call().await.expect("l1Head"),
+        agreed_output: config.starting_root,
+        claimed_output: rogue_output(1),
+        claimed_block: 1,
+        chain_id: 901,
+        config_hash: config.program_config_hash,
+    };
+    let rollup = sprout_node::role_args::load_rollup(&net.rollup_path).expect("rollup.json");
+    let datadir = net.dir.path().join("data");
+    let l1_url = net.l1_url();
+    let recording = tokio::task::spawn_blocking(move || {
+        sprout_node::fp_cli::record_boot(&rollup, &datadir, &l1_url, boot, 0).expect("record")
+    })
+    .await
+    .expect("join");
+    let elf = Path::new(env!("CARGO_BIN_EXE_sprout"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("riscv64imac-unknown-none-elf/release/sprout-fp-program");
+    let reads =
+        sprout_fp_host::preimage_reads(&elf, sprout_fp_host::Replay::new(&recording), 1_000_000, 1)
+            .expect("preimage reads");
+    let &(first_read, key) = reads.first().expect("the program reads a preimage");
+    eprintln!("first preimage read at step {first_read}: key {key}");
+    let mut rogue_trace = Rogue {
+        root,
+        elf,
+        recording,
+        deviate: u128::from(first_read),
+        states: Default::default(),
+    };
+
+    let datadir = net.dir.path().join("data").display().to_string();
+    let factory_arg = addresses.dispute_game_factory.to_string();
+    let args = ["--factory", &factory_arg, "--datadir", &datadir];
+    let _challenger = net.role("challenger", "SPROUT_CHALLENGER_KEY", &challenger, &args);
+
+    let started = Instant::now();
+    let max_depth = config.max_game_depth as u32;
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(400),
+            "the game did not reach a step (see challenger.log, SPROUT_TEST_LOGS=1)"
+        );
+        let state = sprout_challenger::read_game(&rogue_l1, game_address)
+            .await
+            .expect("read the game");
+        let leaf = state
+            .claims
+            .iter()
+            .any(|c| c.position.depth() == max_depth && c.countered_by == challenger_address);
+        if leaf {
+            break;
+        }
+        let actions = tokio::task::block_in_place(|| {
+            sprout_challenger::honest_actions(&state, &mut rogue_trace)
+        })
+        .expect("the rogue's moves");
+        let mut moved = false;
+        for action in actions {
+            let sprout_challenger::Action::Move {
+                parent,
+                disputed,
+                value,
+                attack,
+                position,
+            } = action
+            else {
+                continue;
+            };
+            let bond = game.getRequiredBond(position.0).call().await.expect("bond");
+            game.r#move(disputed, U256::from(parent), value, attack)
+                .value(bond)
+                .send()
+                .await
+                .expect("rogue move")
+                .get_receipt()
+                .await
+                .expect("receipt");
+            moved = true;
+            break;
+        }
+        if !moved {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    let log = std::fs::read_to_string(net.dir.path().join("challenger.log")).expect("log");
+    assert!(
+        log.contains("Preimage {") && log.contains("Step {"),
+        "the challenger loaded a preimage part, then stepped"
     );
 
     warp(&net, config.max_clock_duration + 1).await;
