@@ -275,6 +275,8 @@ impl Devnet {
                     format!("http://127.0.0.1:{follower_port}"),
                     "--datadir".into(),
                     config.datadir.join("follower").display().to_string(),
+                    "--l1.beacon".into(),
+                    l1_url.clone(),
                     "--factory".into(),
                     games.dispute_game_factory.to_string(),
                     "--game-type".into(),

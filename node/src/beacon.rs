@@ -194,6 +194,21 @@ impl BeaconClient {
     }
 }
 
+/// The KZG commitment of `blob` (48 bytes), computed here.
+pub fn kzg_commitment(blob: &[u8]) -> Result<Bytes> {
+    let blob = Blob::try_from(blob).map_err(|_| {
+        NodeError::L1(format!(
+            "beacon node served a blob of {} bytes, not 131072",
+            blob.len()
+        ))
+    })?;
+    let commitment = EnvKzgSettings::Default
+        .get()
+        .blob_to_kzg_commitment(blob.as_ckzg())
+        .map_err(|e| NodeError::L1(format!("beacon node served an invalid blob: {e}")))?;
+    Ok(Bytes::copy_from_slice(commitment.as_slice()))
+}
+
 /// The versioned hash of `blob`: its KZG commitment, computed here, hashed.
 pub fn versioned_hash(blob: &[u8]) -> Result<B256> {
     let blob = Blob::try_from(blob).map_err(|_| {
@@ -380,5 +395,23 @@ mod tests {
         let mut not_a_field_element = a.clone();
         not_a_field_element[0] = 0xff;
         assert!(versioned_hash(&not_a_field_element).is_err());
+    }
+
+    /// The fault-proof program keys field element `i` of a blob by the point `z_i` its
+    /// polynomial takes that element at: c-kzg's evaluation there gives the element back.
+    #[test]
+    fn the_programs_evaluation_points_are_where_the_blob_takes_its_elements() {
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 + 3) as u8).collect();
+        let raw = encode_blob(&data).expect("blob");
+        let blob = Blob::try_from(&raw[..]).expect("size");
+        let points = sprout_fp_program::blob::evaluation_points();
+        let settings = EnvKzgSettings::Default.get();
+        for i in [0usize, 1, 2, 3, 100, 2047, 2048, 4095] {
+            let z = alloy_eips::eip4844::c_kzg::Bytes32::new(points[i].0);
+            let (_, y) = settings
+                .compute_kzg_proof(blob.as_ckzg(), &z)
+                .expect("proof");
+            assert_eq!(y.as_slice(), &raw[32 * i..32 * i + 32], "element {i}");
+        }
     }
 }

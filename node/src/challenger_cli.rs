@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// That node's datadir, read (read-only, while it runs) for execution bisection.
     #[arg(long)]
     pub datadir: Option<PathBuf>,
+    /// A beacon-API endpoint, for execution bisection over blocks derived from blob batches.
+    #[arg(long = "l1.beacon", env = "SPROUT_L1_BEACON")]
+    pub l1_beacon: Option<String>,
     /// The DisputeGameFactory's address.
     #[arg(long, required = true)]
     pub factory: Option<Address>,
@@ -126,6 +129,7 @@ struct NodeRecordings {
     rollup: RollupConfig,
     datadir: Option<PathBuf>,
     l1_url: String,
+    beacon: Option<String>,
 }
 
 impl RecordingSource for NodeRecordings {
@@ -148,6 +152,7 @@ impl RecordingSource for NodeRecordings {
                         &self.rollup,
                         datadir,
                         &self.l1_url,
+                        self.beacon.as_deref(),
                         *boot,
                         agreed_block,
                     )
@@ -197,6 +202,7 @@ pub async fn run_challenger(args: RunArgs) -> Result<()> {
         rollup,
         datadir: args.datadir.clone(),
         l1_url: l1_rpc_url,
+        beacon: args.l1_beacon.clone(),
     };
     let metrics = Arc::new(Metrics::default());
     if let Some(port) = args.metrics_port {

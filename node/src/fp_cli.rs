@@ -12,6 +12,7 @@ use sprout_fp_host::{
 use sprout_fp_program::{BootInfo, Oracle, Outcome, Preimages, ProgramConfig, Verdict};
 use sprout_protocol::{
     l1_block::RawL1Block,
+    l1_info::L1BlockRef,
     output::{MESSAGE_PASSER, output_preimage_v0},
     state_root::TrieState,
 };
@@ -32,7 +33,7 @@ pub enum FpCommand {
     /// Decide whether an output root claimed for an L2 block is right, from L1 and the agreed
     /// output of the block before it, by running the fault-proof program in the VM (or
     /// natively). Exits 0 on `valid`, 1 on `invalid`.
-    Prove(ProveArgs),
+    Prove(Box<ProveArgs>),
     /// Print the program's absolute prestate: the VM state hash of its ELF at step 0, the value
     /// a dispute game commits to.
     Prestate(PrestateArgs),
@@ -70,6 +71,10 @@ pub struct ProveArgs {
     /// The L1 endpoint.
     #[arg(long = "l1.rpc-url")]
     pub l1_rpc_url: Option<String>,
+    /// A beacon-API endpoint, for blocks derived from blob batches (default with `--devnet`:
+    /// the L1 endpoint, as anvil serves one).
+    #[arg(long = "l1.beacon")]
+    pub l1_beacon: Option<String>,
     /// Run the program in this process, as a host library, instead of in the VM: a fast check
     /// (no step count, no final state).
     #[arg(long)]
@@ -235,6 +240,10 @@ fn online(args: &ProveArgs, engine: &Engine) -> Result<(Decision, BootInfo, usiz
     let l1_url = args.l1_rpc_url.as_deref().ok_or_else(|| {
         NodeError::Config("--l1.rpc-url is needed to read L1 (or replay with --offline DIR)".into())
     })?;
+    let beacon = args
+        .l1_beacon
+        .as_deref()
+        .or(args.devnet.as_ref().map(|_| l1_url));
     let number = args
         .l2_block
         .ok_or_else(|| NodeError::Config("--l2-block N is needed".into()))?;
@@ -269,7 +278,7 @@ fn online(args: &ProveArgs, engine: &Engine) -> Result<(Decision, BootInfo, usiz
         .enable_all()
         .build()?;
     let l1 = RpcL1 {
-        client: L1Client::new(l1_url, runtime.handle().clone())?,
+        client: L1Client::new(l1_url, runtime.handle().clone())?.with_beacon(beacon)?,
         runtime: &runtime,
     };
     let host = Host::new(
@@ -297,6 +306,7 @@ pub fn record_boot(
     rollup: &sprout_protocol::rollup::RollupConfig,
     datadir: &std::path::Path,
     l1_url: &str,
+    beacon: Option<&str>,
     boot: BootInfo,
     agreed_block: u64,
 ) -> Result<sprout_fp_host::Recording> {
@@ -329,7 +339,7 @@ pub fn record_boot(
         .enable_all()
         .build()?;
     let l1 = RpcL1 {
-        client: L1Client::new(l1_url, runtime.handle().clone())?,
+        client: L1Client::new(l1_url, runtime.handle().clone())?.with_beacon(beacon)?,
         runtime: &runtime,
     };
     let host = Host::new(
@@ -408,6 +418,44 @@ impl L1Source for RpcL1<'_> {
         self.runtime
             .block_on(self.client.raw_block_by_hash(hash))
             .map_err(|e| e.to_string())
+    }
+    fn blobs(&mut self, hash: B256) -> std::result::Result<Vec<(Bytes, Bytes)>, String> {
+        use alloy_consensus::Transaction as _;
+        use alloy_eips::eip2718::Decodable2718 as _;
+        let raw = self
+            .runtime
+            .block_on(self.client.raw_block_by_hash(hash))
+            .map_err(|e| e.to_string())?;
+        let header: alloy_consensus::Header =
+            alloy_rlp::Decodable::decode(&mut raw.header.as_ref()).map_err(|e| e.to_string())?;
+        let mut hashes = Vec::new();
+        for tx in &raw.transactions {
+            let tx = alloy_consensus::TxEnvelope::decode_2718(&mut tx.as_ref())
+                .map_err(|e| format!("an L1 transaction of block {hash}: {e}"))?;
+            hashes.extend(
+                tx.blob_versioned_hashes()
+                    .unwrap_or_default()
+                    .iter()
+                    .copied(),
+            );
+        }
+        let block = L1BlockRef {
+            number: header.number,
+            hash,
+            parent_hash: header.parent_hash,
+            timestamp: header.timestamp,
+        };
+        let blobs = self
+            .runtime
+            .block_on(self.client.blobs(&block, &hashes))
+            .map_err(|e| e.to_string())?;
+        blobs
+            .into_iter()
+            .map(|blob| {
+                let commitment = crate::beacon::kzg_commitment(&blob).map_err(|e| e.to_string())?;
+                Ok((commitment, blob))
+            })
+            .collect()
     }
 }
 

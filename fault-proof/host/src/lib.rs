@@ -7,6 +7,7 @@ mod vm;
 use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{B256, Bytes, keccak256};
+use sha2::Digest as _;
 use sprout_fp_program::{BootInfo, Hint, Oracle, ProgramConfig, keccak_key, local_key};
 use sprout_protocol::{
     l1_block::RawL1Block,
@@ -29,12 +30,16 @@ pub trait L2Source {
     fn block_transactions(&self, hash: B256) -> Result<Option<Vec<Bytes>>, String>;
 }
 
-/// L1 data by hash, from an L1 endpoint. The node implements it over JSON-RPC.
+/// L1 data by hash, from an L1 endpoint. The node implements it over JSON-RPC (and a beacon
+/// API for blobs).
 pub trait L1Source {
     /// A header's RLP.
     fn header_rlp(&mut self, hash: B256) -> Result<Option<Bytes>, String>;
     /// A block's header, transactions and receipts.
     fn raw_block(&mut self, hash: B256) -> Result<RawL1Block, String>;
+    /// Every blob of the block with this hash, each with its KZG commitment (48 bytes) as the
+    /// source computed it from the blob.
+    fn blobs(&mut self, hash: B256) -> Result<Vec<(Bytes, Bytes)>, String>;
 }
 
 /// The host: answers the program's hints and keys, checks every keccak256 preimage against its
@@ -45,6 +50,8 @@ pub struct Host<L1, L2> {
     l2: L2,
     /// Keccak256 preimages ready to serve, by key.
     prepared: HashMap<[u8; 32], Bytes>,
+    /// A blob's evaluation points, computed at the first blob.
+    blob_points: Option<Vec<B256>>,
     /// Everything served, by key, in key order.
     served: BTreeMap<[u8; 32], Bytes>,
     hints: u64,
@@ -65,6 +72,7 @@ impl<L1: L1Source, L2: L2Source> Host<L1, L2> {
             l1,
             l2,
             prepared: HashMap::new(),
+            blob_points: None,
             served: BTreeMap::new(),
             hints: 0,
         };
@@ -128,6 +136,31 @@ impl<L1: L1Source, L2: L2Source> Host<L1, L2> {
                 self.prepare(hash, block.header.clone())?;
                 self.prepare_ordered_trie(&block.transactions)?;
                 self.prepare_ordered_trie(&block.receipts)?;
+            }
+            Hint::L1Blobs(hash) => {
+                let points = self
+                    .blob_points
+                    .get_or_insert_with(sprout_fp_program::blob::evaluation_points)
+                    .clone();
+                for (commitment, blob) in self.l1.blobs(hash).map_err(HostError::Source)? {
+                    if commitment.len() != 48 || blob.len() != points.len() * 32 {
+                        return Err(HostError::Source(format!(
+                            "L1 block {hash}: a blob of {} bytes with a commitment of {}",
+                            blob.len(),
+                            commitment.len()
+                        )));
+                    }
+                    let mut versioned = B256::from_slice(&sha2::Sha256::digest(&commitment));
+                    versioned.0[0] = 1;
+                    self.prepared
+                        .insert(sprout_fp_program::sha256_key(versioned), commitment.clone());
+                    for (z, element) in points.iter().zip(blob.chunks(32)) {
+                        self.prepared.insert(
+                            sprout_fp_program::blob_key(&commitment, *z),
+                            Bytes::copy_from_slice(element),
+                        );
+                    }
+                }
             }
             Hint::L2Transactions(hash) => {
                 let txs = self
@@ -245,6 +278,9 @@ mod tests {
             Err(format!("no L1 here ({hash})"))
         }
         fn raw_block(&mut self, hash: B256) -> Result<RawL1Block, String> {
+            Err(format!("no L1 here ({hash})"))
+        }
+        fn blobs(&mut self, hash: B256) -> Result<Vec<(Bytes, Bytes)>, String> {
             Err(format!("no L1 here ({hash})"))
         }
     }

@@ -28,6 +28,8 @@ pub struct PreimageL1<'a, O> {
     head: L1BlockRef,
     /// Canonical hashes from the oldest block walked to the head.
     canonical: BTreeMap<u64, B256>,
+    /// A blob's evaluation points, computed at the first blob.
+    blob_points: Option<Vec<B256>>,
 }
 
 impl<'a, O: Oracle> PreimageL1<'a, O> {
@@ -41,6 +43,7 @@ impl<'a, O: Oracle> PreimageL1<'a, O> {
             addresses,
             head: header.block,
             canonical,
+            blob_points: None,
         })
     }
 
@@ -105,11 +108,27 @@ impl<O: Oracle> L1Provider for PreimageL1<'_, O> {
         self.read_block(block)
     }
 
-    fn blobs(&mut self, block: &L1BlockRef, _hashes: &[B256]) -> Result<Vec<Bytes>> {
-        Err(ProgramError::Oracle(format!(
-            "L1 block {} carries a blob batch: blob preimages (key type 5) are not served yet",
-            block.number
-        )))
+    fn blobs(&mut self, block: &L1BlockRef, hashes: &[B256]) -> Result<Vec<Bytes>> {
+        if self.hash_at(block.number)? != block.hash {
+            return Err(ProgramError::Oracle(format!(
+                "L1 block {} ({}) is not an ancestor of the L1 head",
+                block.number, block.hash
+            )));
+        }
+        self.preimages.hint(Hint::L1Blobs(block.hash))?;
+        let points = self
+            .blob_points
+            .get_or_insert_with(crate::blob::evaluation_points);
+        let mut blobs = Vec::with_capacity(hashes.len());
+        for hash in hashes {
+            let commitment = self.preimages.blob_commitment(*hash)?;
+            let mut blob = Vec::with_capacity(crate::blob::FIELD_ELEMENTS * 32);
+            for z in points.iter() {
+                blob.extend_from_slice(&self.preimages.blob_element(&commitment, *z)?);
+            }
+            blobs.push(Bytes::from(blob));
+        }
+        Ok(blobs)
     }
 }
 

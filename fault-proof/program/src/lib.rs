@@ -3,6 +3,7 @@
 
 extern crate alloc;
 
+pub mod blob;
 pub mod boot;
 mod error;
 pub mod l1;
@@ -12,5 +13,5 @@ mod run;
 
 pub use boot::{BootInfo, ProgramConfig};
 pub use error::{ProgramError, Result};
-pub use oracle::{Hint, Oracle, Preimages, keccak_key, local_key};
+pub use oracle::{Hint, Oracle, Preimages, blob_key, keccak_key, local_key, sha256_key};
 pub use run::{Outcome, Verdict, run};

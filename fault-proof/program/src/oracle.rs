@@ -1,5 +1,6 @@
-//! The preimage oracle as the program sees it: 32-byte keys, local boot data (type 1) and
-//! keccak256 preimages (type 2), and hints that tell the host what to prepare.
+//! The preimage oracle as the program sees it: 32-byte keys, local boot data (type 1),
+//! keccak256 preimages (type 2), SHA-256 preimages (type 4, blob commitments) and blob field
+//! elements (type 5), and hints that tell the host what to prepare.
 //!
 //! Every keccak256 preimage is checked against its key here, in the program, whatever the
 //! oracle is (the VM checks it too): a host serving wrong bytes stops the run.
@@ -8,6 +9,7 @@ use alloc::{collections::BTreeMap, format, string::String, vec::Vec};
 use core::cell::RefCell;
 
 use alloy_primitives::{B256, Bytes, keccak256};
+use sha2::Digest as _;
 use sprout_protocol::trie::{TrieError, TrieNodeProvider};
 
 use crate::{ProgramError, Result};
@@ -16,6 +18,10 @@ use crate::{ProgramError, Result};
 pub const LOCAL_KEY_TYPE: u8 = 1;
 /// Key type of keccak256 preimages.
 pub const KECCAK_KEY_TYPE: u8 = 2;
+/// Key type of SHA-256 preimages (a blob's KZG commitment, by its versioned hash).
+pub const SHA256_KEY_TYPE: u8 = 4;
+/// Key type of blob field elements.
+pub const BLOB_KEY_TYPE: u8 = 5;
 
 /// The oracle the program reads through: fds 3–6 in the VM, the host itself natively.
 pub trait Oracle {
@@ -40,6 +46,22 @@ pub fn keccak_key(hash: B256) -> [u8; 32] {
     key
 }
 
+/// The SHA-256 key of a hash (a versioned hash shares the last 31 bytes of its commitment's
+/// SHA-256): the hash with its first byte set to type 4.
+pub fn sha256_key(hash: B256) -> [u8; 32] {
+    let mut key = hash.0;
+    key[0] = SHA256_KEY_TYPE;
+    key
+}
+
+/// The key of the blob field element at point `z` of the blob with KZG commitment
+/// `commitment`: `keccak256(commitment ++ z)` with its first byte set to type 5.
+pub fn blob_key(commitment: &[u8], z: B256) -> [u8; 32] {
+    let mut key = keccak256([commitment, z.as_slice()].concat()).0;
+    key[0] = BLOB_KEY_TYPE;
+    key
+}
+
 /// What the program tells the host before it reads data the host must fetch or build. A key
 /// carries only 31 bytes of its hash, so every keccak256 read that is not cached is preceded by
 /// [`Hint::Preimage`] with the whole hash. The agreed output and the config need nothing: the
@@ -55,6 +77,9 @@ pub enum Hint {
     /// `preimage 0x<hash>`: the preimage of this hash is read next; if the host has not
     /// prepared it, it is an L2 trie node, code or header from the node's database.
     Preimage(B256),
+    /// `l1-blobs 0x<hash>`: the blobs of the L1 block with this hash (their commitments and
+    /// field elements).
+    L1Blobs(B256),
 }
 
 impl Hint {
@@ -65,6 +90,7 @@ impl Hint {
             Self::L1Block(hash) => format!("l1-block {hash}"),
             Self::L2Transactions(hash) => format!("l2-transactions {hash}"),
             Self::Preimage(hash) => format!("preimage {hash}"),
+            Self::L1Blobs(hash) => format!("l1-blobs {hash}"),
         }
     }
 
@@ -77,6 +103,7 @@ impl Hint {
             "l1-block" => Some(Self::L1Block(hash)),
             "l2-transactions" => Some(Self::L2Transactions(hash)),
             "preimage" => Some(Self::Preimage(hash)),
+            "l1-blobs" => Some(Self::L1Blobs(hash)),
             _ => None,
         }
     }
@@ -134,6 +161,39 @@ impl<O: Oracle> Preimages<O> {
         let data = Bytes::from(data);
         self.cache.borrow_mut().insert(hash, data.clone());
         Ok(data)
+    }
+
+    /// The 48-byte KZG commitment behind versioned hash `hash`, checked: version 1, and its
+    /// SHA-256 gives the hash's other 31 bytes.
+    pub fn blob_commitment(&self, hash: B256) -> Result<Vec<u8>> {
+        let data = self
+            .oracle
+            .borrow_mut()
+            .get(&sha256_key(hash))
+            .map_err(ProgramError::Oracle)?;
+        let got = sha2::Sha256::digest(&data);
+        if hash[0] != 1 || data.len() != 48 || got[1..] != hash[1..] {
+            return Err(ProgramError::PreimageMismatch {
+                key: hash,
+                got: B256::from_slice(&got),
+            });
+        }
+        Ok(data)
+    }
+
+    /// The blob field element at point `z` of the blob committed to by `commitment`.
+    pub fn blob_element(&self, commitment: &[u8], z: B256) -> Result<[u8; 32]> {
+        let data = self
+            .oracle
+            .borrow_mut()
+            .get(&blob_key(commitment, z))
+            .map_err(ProgramError::Oracle)?;
+        data.try_into().map_err(|data: Vec<u8>| {
+            ProgramError::Oracle(format!(
+                "a blob field element of {} bytes, not 32",
+                data.len()
+            ))
+        })
     }
 
     /// Sends `hint` unless it was sent before.

@@ -10,6 +10,11 @@ use crate::{Error, Result};
 pub const KEY_TYPE_LOCAL: u8 = 1;
 /// Key type byte of a keccak256 key (the rest of the key is the hash's low 31 bytes).
 pub const KEY_TYPE_KECCAK256: u8 = 2;
+/// Key type byte of a SHA-256 key (a blob's KZG commitment, keyed by its versioned hash).
+pub const KEY_TYPE_SHA256: u8 = 4;
+/// Key type byte of a blob field element (`keccak256(commitment ++ z)`). Its data cannot be
+/// checked here (that takes a KZG proof, which the on-chain oracle checks when it is loaded).
+pub const KEY_TYPE_BLOB: u8 = 5;
 
 /// The host side of the oracle. The VM validates what `get` returns for keccak256 keys.
 pub trait PreimageOracle {
@@ -34,12 +39,15 @@ pub fn local_key(ident: u64) -> B256 {
     k
 }
 
-/// Checks `data` against `key`: keccak256 keys must match the hash, local keys are trusted.
+/// Checks `data` against `key`: keccak256 and SHA-256 keys must match the hash; local keys
+/// and blob field elements are trusted (the latter are checked by KZG proof on L1).
 pub fn check_preimage(key: B256, data: &[u8]) -> Result<()> {
+    use sha2::Digest as _;
     match key[0] {
-        KEY_TYPE_LOCAL => Ok(()),
+        KEY_TYPE_LOCAL | KEY_TYPE_BLOB => Ok(()),
         KEY_TYPE_KECCAK256 if keccak256_key(data) == key => Ok(()),
-        KEY_TYPE_KECCAK256 => Err(Error::PreimageMismatch(key)),
+        KEY_TYPE_SHA256 if sha2::Sha256::digest(data)[1..] == key[1..] => Ok(()),
+        KEY_TYPE_KECCAK256 | KEY_TYPE_SHA256 => Err(Error::PreimageMismatch(key)),
         t => Err(Error::UnsupportedKeyType(t)),
     }
 }
@@ -98,6 +106,8 @@ impl PreimageOracle for MapOracle {
 
 #[cfg(test)]
 mod tests {
+    use sha2::Digest as _;
+
     use super::*;
 
     #[test]
@@ -111,11 +121,18 @@ mod tests {
             Err(Error::PreimageMismatch(_))
         ));
         assert!(check_preimage(local_key(7), b"anything").is_ok());
-        let mut sha = k;
+        let mut sha = B256::from_slice(&sha2::Sha256::digest(b"sprout"));
         sha.0[0] = 4;
+        assert!(check_preimage(sha, b"sprout").is_ok());
         assert!(matches!(
-            check_preimage(sha, b"sprout"),
-            Err(Error::UnsupportedKeyType(4))
+            check_preimage(sha, b"sprouT"),
+            Err(Error::PreimageMismatch(_))
+        ));
+        let mut other = k;
+        other.0[0] = 3;
+        assert!(matches!(
+            check_preimage(other, b"sprout"),
+            Err(Error::UnsupportedKeyType(3))
         ));
     }
 }

@@ -600,7 +600,7 @@ async fn challenger_loads_the_preimage_its_step_reads() {
     let datadir = net.dir.path().join("data");
     let l1_url = net.l1_url();
     let recording = tokio::task::spawn_blocking(move || {
-        sprout_node::fp_cli::record_boot(&rollup, &datadir, &l1_url, boot, 0).expect("record")
+        sprout_node::fp_cli::record_boot(&rollup, &datadir, &l1_url, None, boot, 0).expect("record")
     })
     .await
     .expect("join");

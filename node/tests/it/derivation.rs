@@ -586,6 +586,40 @@ async fn blobs_mode_followers_derive_the_sequencers_chain_from_blob_batches() {
         }
     }
     assert!(blob_txs > 0, "no blob batches on L1");
+
+    // The fault-proof program derives a block from blob batches too, natively and in the VM:
+    // it reads each blob's commitment (key type 4) and field elements (type 5) through the
+    // oracle, and refuses a wrong root for the block.
+    let datadir = net.dir.path().join("follower");
+    let block = 12;
+    let beacon = net.l1_url();
+    let extra = ["--l1.beacon", beacon.as_str()];
+    for native in [true, false] {
+        let proof = crate::fp::prove_on_with(
+            &net.rollup_path,
+            &datadir,
+            &net.l1_url(),
+            block,
+            native,
+            &extra,
+        );
+        assert_eq!(proof["verdict"], "valid", "block {block}: {proof}");
+        assert!(
+            proof["preimages"].as_u64().unwrap_or_default() > 4096,
+            "the blobs' field elements are read: {proof}"
+        );
+    }
+    let wrong = format!("{}", B256::repeat_byte(0x11));
+    let claim = ["--l1.beacon", beacon.as_str(), "--claim", wrong.as_str()];
+    let proof = crate::fp::prove_on_with(
+        &net.rollup_path,
+        &datadir,
+        &net.l1_url(),
+        block,
+        true,
+        &claim,
+    );
+    assert_eq!(proof["verdict"], "invalid", "{proof}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
