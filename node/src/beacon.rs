@@ -211,17 +211,7 @@ pub fn kzg_commitment(blob: &[u8]) -> Result<Bytes> {
 
 /// The versioned hash of `blob`: its KZG commitment, computed here, hashed.
 pub fn versioned_hash(blob: &[u8]) -> Result<B256> {
-    let blob = Blob::try_from(blob).map_err(|_| {
-        NodeError::L1(format!(
-            "beacon node served a blob of {} bytes, not 131072",
-            blob.len()
-        ))
-    })?;
-    let commitment = EnvKzgSettings::Default
-        .get()
-        .blob_to_kzg_commitment(blob.as_ckzg())
-        .map_err(|e| NodeError::L1(format!("beacon node served an invalid blob: {e}")))?;
-    Ok(kzg_to_versioned_hash(commitment.as_slice()))
+    Ok(kzg_to_versioned_hash(&kzg_commitment(blob)?))
 }
 
 #[cfg(test)]

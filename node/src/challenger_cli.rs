@@ -246,22 +246,28 @@ pub fn run(args: ChallengerArgs) -> Result<bool> {
     }
 }
 
-fn list_games(args: ListGamesArgs) -> Result<bool> {
-    let url = args
-        .l1_rpc_url
+/// Runs `read` against the L1 at `url` on a runtime of its own.
+fn read_l1<T, F: std::future::Future<Output = sprout_challenger::Result<T>>>(
+    url: &str,
+    read: impl FnOnce(alloy::providers::DynProvider) -> F,
+) -> Result<T> {
+    use alloy::providers::Provider as _;
+    let parsed = url
         .parse()
-        .map_err(|e| NodeError::Config(format!("--l1.rpc-url {}: {e}", args.l1_rpc_url)))?;
-    let provider = ProviderBuilder::new().connect_http(url);
+        .map_err(|e| NodeError::Config(format!("--l1.rpc-url {url}: {e}")))?;
+    let provider = ProviderBuilder::new().connect_http(parsed).erased();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let games = runtime
-        .block_on(sprout_challenger::list_games(
-            &provider,
-            args.factory,
-            args.limit,
-        ))
-        .map_err(|e| NodeError::Config(e.to_string()))?;
+    runtime
+        .block_on(read(provider))
+        .map_err(|e| NodeError::Config(e.to_string()))
+}
+
+fn list_games(args: ListGamesArgs) -> Result<bool> {
+    let games = read_l1(&args.l1_rpc_url, |provider| async move {
+        sprout_challenger::list_games(&provider, args.factory, args.limit).await
+    })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&games)?);
         return Ok(true);
@@ -284,22 +290,9 @@ fn list_games(args: ListGamesArgs) -> Result<bool> {
 }
 
 fn list_credits(args: ListCreditsArgs) -> Result<bool> {
-    let url = args
-        .l1_rpc_url
-        .parse()
-        .map_err(|e| NodeError::Config(format!("--l1.rpc-url {}: {e}", args.l1_rpc_url)))?;
-    let provider = ProviderBuilder::new().connect_http(url);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let credits = runtime
-        .block_on(sprout_challenger::list_credits(
-            &provider,
-            args.factory,
-            args.address,
-            args.limit,
-        ))
-        .map_err(|e| NodeError::Config(e.to_string()))?;
+    let credits = read_l1(&args.l1_rpc_url, |provider| async move {
+        sprout_challenger::list_credits(&provider, args.factory, args.address, args.limit).await
+    })?;
     if args.json {
         let rows: Vec<serde_json::Value> = credits
             .iter()

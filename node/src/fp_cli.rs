@@ -274,23 +274,7 @@ fn online(args: &ProveArgs, engine: &Engine) -> Result<(Decision, BootInfo, usiz
         chain_id: config.chain.chain_id,
         config_hash: config.hash(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let l1 = RpcL1 {
-        client: L1Client::new(l1_url, runtime.handle().clone())?.with_beacon(beacon)?,
-        runtime: &runtime,
-    };
-    let host = Host::new(
-        boot,
-        &config,
-        agreed.preimage.to_vec(),
-        l1,
-        NodeL2(&storage),
-    )
-    .map_err(|e| NodeError::Config(e.to_string()))?;
-    let (decision, host) = decide(engine, host)?;
-    let recording = host.recording();
+    let (decision, recording) = run_host(engine, boot, &config, &agreed, &storage, l1_url, beacon)?;
     if let Some(dir) = &args.record {
         write_recording(dir, &recording).map_err(|e| NodeError::Config(e.to_string()))?;
     }
@@ -335,6 +319,29 @@ pub fn record_boot(
             boot.agreed_output, agreed.output
         )));
     }
+    let (_, recording) = run_host(
+        &Engine::Native,
+        boot,
+        &config,
+        &agreed,
+        &storage,
+        l1_url,
+        beacon,
+    )?;
+    Ok(recording)
+}
+
+/// Runs the program for `boot` on `engine` against a host over the node's database and L1:
+/// its decision and everything it read.
+fn run_host(
+    engine: &Engine,
+    boot: BootInfo,
+    config: &ProgramConfig,
+    agreed: &BlockOutput,
+    storage: &Storage,
+    l1_url: &str,
+    beacon: Option<&str>,
+) -> Result<(Decision, sprout_fp_host::Recording)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -342,16 +349,10 @@ pub fn record_boot(
         client: L1Client::new(l1_url, runtime.handle().clone())?.with_beacon(beacon)?,
         runtime: &runtime,
     };
-    let host = Host::new(
-        boot,
-        &config,
-        agreed.preimage.to_vec(),
-        l1,
-        NodeL2(&storage),
-    )
-    .map_err(|e| NodeError::Config(e.to_string()))?;
-    let (_, host) = decide(&Engine::Native, host)?;
-    Ok(host.recording())
+    let host = Host::new(boot, config, agreed.preimage.to_vec(), l1, NodeL2(storage))
+        .map_err(|e| NodeError::Config(e.to_string()))?;
+    let (decision, host) = decide(engine, host)?;
+    Ok((decision, host.recording()))
 }
 
 struct BlockOutput {

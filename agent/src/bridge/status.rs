@@ -243,8 +243,8 @@ impl Bridge {
         }
     }
 
-    /// [`withdrawal_state`](Self::withdrawal_state) in permissioned mode.
-    async fn oracle_state(&self, w: &Withdrawal, oracle: Address) -> Result<WithdrawalState> {
+    /// The L1 head every read of one status is made at, and its timestamp.
+    async fn l1_head(&self) -> Result<(BlockId, u64)> {
         let head = self
             .l1
             .get_block(BlockId::latest())
@@ -259,8 +259,12 @@ impl Bridge {
                 what: "head block",
                 detail: "none".into(),
             })?;
-        let at = BlockId::number(head.header.number);
-        let now = head.header.timestamp;
+        Ok((BlockId::number(head.header.number), head.header.timestamp))
+    }
+
+    /// [`withdrawal_state`](Self::withdrawal_state) in permissioned mode.
+    async fn oracle_state(&self, w: &Withdrawal, oracle: Address) -> Result<WithdrawalState> {
+        let (at, now) = self.l1_head().await?;
         let portal = Portal::new(self.portal, &self.l1);
         let oracle = L2OutputOracle::new(oracle, &self.l1);
         let l1 = Layer::L1;
@@ -393,22 +397,7 @@ impl Bridge {
         registry: Address,
         game_type: u32,
     ) -> Result<WithdrawalState> {
-        let head = self
-            .l1
-            .get_block(BlockId::latest())
-            .await
-            .map_err(|source| AgentError::Rpc {
-                layer: Layer::L1,
-                what: "eth_getBlockByNumber",
-                source,
-            })?
-            .ok_or_else(|| AgentError::BadResponse {
-                layer: Layer::L1,
-                what: "head block",
-                detail: "none".into(),
-            })?;
-        let at = BlockId::number(head.header.number);
-        let now = head.header.timestamp;
+        let (at, now) = self.l1_head().await?;
         let l1 = Layer::L1;
         let portal = FaultProofPortal::new(self.portal, &self.l1);
         let registry = AnchorStateRegistry::new(registry, &self.l1);

@@ -50,12 +50,18 @@ pub fn status_name(status: u8) -> &'static str {
     }
 }
 
-/// The newest `limit` games of the factory at `factory`, newest first.
-pub async fn list_games<P: Provider>(
+/// The factory's newest `limit` games, newest first, with their indices; an address without
+/// code is an error, not an empty list.
+async fn newest_games<P: Provider>(
     provider: &P,
     factory: Address,
     limit: u64,
-) -> Result<Vec<GameSummary>> {
+) -> Result<
+    Vec<(
+        u64,
+        sprout_contracts::dispute_game_factory::DisputeGameFactory::gameAtIndexReturn,
+    )>,
+> {
     if provider
         .get_code_at(factory)
         .await
@@ -76,6 +82,19 @@ pub async fn list_games<P: Provider>(
             .call()
             .await
             .map_err(|e| l1("gameAtIndex", e))?;
+        out.push((index, g));
+    }
+    Ok(out)
+}
+
+/// The newest `limit` games of the factory at `factory`, newest first.
+pub async fn list_games<P: Provider>(
+    provider: &P,
+    factory: Address,
+    limit: u64,
+) -> Result<Vec<GameSummary>> {
+    let mut out = Vec::new();
+    for (index, g) in newest_games(provider, factory, limit).await? {
         let game = FaultDisputeGame::new(g.proxy, provider);
         let creator = game
             .gameCreator()
@@ -157,26 +176,8 @@ pub async fn list_credits<P: Provider>(
     owner: Address,
     limit: u64,
 ) -> Result<Vec<CreditSummary>> {
-    if provider
-        .get_code_at(factory)
-        .await
-        .map_err(|e| l1("eth_getCode", e))?
-        .is_empty()
-    {
-        return Err(ChallengerError::L1(format!(
-            "no contract at {factory}: pass the DisputeGameFactory's address"
-        )));
-    }
-    let f = DisputeGameFactory::new(factory, provider);
-    let count = f.gameCount().call().await.map_err(|e| l1("gameCount", e))?;
-    let count = u64::try_from(count).map_err(|_| l1("gameCount", "does not fit in 64 bits"))?;
     let mut out = Vec::new();
-    for index in (count.saturating_sub(limit)..count).rev() {
-        let g = f
-            .gameAtIndex(U256::from(index))
-            .call()
-            .await
-            .map_err(|e| l1("gameAtIndex", e))?;
+    for (index, g) in newest_games(provider, factory, limit).await? {
         let game = FaultDisputeGame::new(g.proxy, provider);
         let credit = game
             .credit(owner)

@@ -58,35 +58,47 @@ pub struct Proposer {
     metrics: Arc<Metrics>,
 }
 
+/// L1 and the node of `config`, checked to serve the rollup's chains (nothing is sent first).
+pub(crate) async fn connect_checked(config: &ProposerConfig) -> Result<(Arc<RpcL1>, u64, L2Node)> {
+    let l1 = Arc::new(RpcL1::new(&config.l1_rpc_url)?);
+    let chain_id = l1.chain_id().await?;
+    if chain_id != config.rollup.l1_chain_id {
+        return Err(ProposerError::Config(format!(
+            "the L1 RPC serves chain {chain_id} but the rollup's L1 is chain {}: point \
+             --l1.rpc-url at the rollup's L1",
+            config.rollup.l1_chain_id
+        )));
+    }
+    let node = L2Node::new(&config.l2_rpc_url)?;
+    check_l2(config, &node).await?;
+    Ok((l1, chain_id, node))
+}
+
+async fn check_l2(config: &ProposerConfig, node: &L2Node) -> Result<()> {
+    let l2_chain = node.chain_id().await?;
+    if l2_chain != config.rollup.l2_chain_id {
+        return Err(ProposerError::Config(format!(
+            "the L2 node at {} serves chain {l2_chain} but the rollup is chain {}",
+            node.url(),
+            config.rollup.l2_chain_id
+        )));
+    }
+    Ok(())
+}
+
 impl Proposer {
     /// A proposer for `config`, sending through its own transaction manager. Checks, before
     /// anything is sent, that L1 and the node are the rollup's and that the key is the
     /// oracle's proposer.
     pub async fn connect(config: &ProposerConfig, metrics: Arc<Metrics>) -> Result<Self> {
-        let l1 = Arc::new(RpcL1::new(&config.l1_rpc_url)?);
-        let chain_id = l1.chain_id().await?;
-        if chain_id != config.rollup.l1_chain_id {
-            return Err(ProposerError::Config(format!(
-                "the L1 RPC serves chain {chain_id} but the rollup's L1 is chain {}: point \
-                 --l1.rpc-url at the rollup's L1",
-                config.rollup.l1_chain_id
-            )));
-        }
-        let node = L2Node::new(&config.l2_rpc_url)?;
+        let (l1, chain_id, node) = connect_checked(config).await?;
         let verifier = config
             .verify_rpc_url
             .as_deref()
             .map(L2Node::new)
             .transpose()?;
-        for node in std::iter::once(&node).chain(&verifier) {
-            let l2_chain = node.chain_id().await?;
-            if l2_chain != config.rollup.l2_chain_id {
-                return Err(ProposerError::Config(format!(
-                    "the L2 node at {} serves chain {l2_chain} but the rollup is chain {}",
-                    node.url(),
-                    config.rollup.l2_chain_id
-                )));
-            }
+        if let Some(verifier) = &verifier {
+            check_l2(config, verifier).await?;
         }
         let oracle = Oracle::new(config.rollup.l2_output_oracle_address);
         let expected = oracle.proposer(&l1).await?;

@@ -118,24 +118,7 @@ impl GamesProposer {
                 "the proposal interval must be at least 1 block".into(),
             ));
         }
-        let rpc = Arc::new(RpcL1::new(&config.l1_rpc_url)?);
-        let chain_id = rpc.chain_id().await?;
-        if chain_id != config.rollup.l1_chain_id {
-            return Err(ProposerError::Config(format!(
-                "the L1 RPC serves chain {chain_id} but the rollup's L1 is chain {}: point \
-                 --l1.rpc-url at the rollup's L1",
-                config.rollup.l1_chain_id
-            )));
-        }
-        let node = L2Node::new(&config.l2_rpc_url)?;
-        let l2_chain = node.chain_id().await?;
-        if l2_chain != config.rollup.l2_chain_id {
-            return Err(ProposerError::Config(format!(
-                "the L2 node at {} serves chain {l2_chain} but the rollup is chain {}",
-                node.url(),
-                config.rollup.l2_chain_id
-            )));
-        }
+        let (rpc, chain_id, node) = crate::driver::connect_checked(config).await?;
         let provider = rpc.provider().clone();
         let factory = DisputeGameFactory::new(games.factory, &provider);
         let implementation = factory

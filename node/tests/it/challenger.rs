@@ -379,55 +379,95 @@ async fn challenger_beats_a_wrong_root_and_defends_a_right_one() {
     assert_eq!(games[0]["status"], "DEFENDER_WINS");
 }
 
+/// A rollup with a rogue's wrong root for block 8 in a 30-deep game (split depth 4, so 16
+/// output blocks, then 2^25 trace entries: the program needs ~15.5 M steps; an even max depth
+/// makes the rogue's the last claim, which the challenger steps against).
+struct RogueGame {
+    net: RollupNet,
+    _batcher: crate::rollupnet::Batcher,
+    challenger: alloy::signers::local::PrivateKeySigner,
+    addresses: sprout_contracts::DisputeAddresses,
+    config: DisputeDeployConfig,
+    rogue_l1: alloy::providers::DynProvider,
+    game: Address,
+    root: B256,
+}
+
+impl RogueGame {
+    async fn start() -> Self {
+        let net = RollupNet::start_with(NetParams {
+            l1_block_time: Some(1),
+            ..Default::default()
+        })
+        .await;
+        let batcher = net.batcher();
+        wait_until("L2 block 8 safe", Duration::from_secs(90), || async {
+            sync_safe(&net) >= 8
+        })
+        .await;
+        let (addresses, config) = deploy_games(&net, |c| {
+            c.max_game_depth = 30;
+            c.max_clock_duration = 900;
+            c.bond_growth_wad = U256::from(1_100_000_000_000_000_000u64);
+        })
+        .await;
+        let rogue_l1 = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(dev_signer(5)))
+            .connect_http(net.l1_url().parse().expect("url"))
+            .erased();
+        let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &rogue_l1);
+        let root = B256::repeat_byte(0xba);
+        factory
+            .create(
+                config.game_type,
+                root,
+                U256::from(8u64).to_be_bytes::<32>().to_vec().into(),
+            )
+            .value(config.init_bond)
+            .send()
+            .await
+            .expect("create")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        let game = factory
+            .gameAtIndex(U256::ZERO)
+            .call()
+            .await
+            .expect("gameAtIndex")
+            .proxy;
+        Self {
+            net,
+            _batcher: batcher,
+            challenger: dev_signer(6),
+            addresses,
+            config,
+            rogue_l1,
+            game,
+            root,
+        }
+    }
+}
+
 /// A rogue posts a wrong root and answers every claim of the challenger's with a wrong one of
 /// its own, through output bisection (to block 1) and execution bisection (to the first VM
 /// instruction). The challenger runs the fault-proof program in the VM on preimages recorded
 /// from its node's database, and wins with a real `RISCV.step` on L1.
 #[tokio::test(flavor = "multi_thread")]
 async fn challenger_wins_a_game_played_to_the_end_by_a_step_on_l1() {
-    let net = RollupNet::start_with(NetParams {
-        l1_block_time: Some(1),
-        ..Default::default()
-    })
-    .await;
-    let _batcher = net.batcher();
-    let (rogue, challenger) = (dev_signer(5), dev_signer(6));
-    let challenger_address = challenger.address();
-    wait_until("L2 block 8 safe", Duration::from_secs(90), || async {
-        sync_safe(&net) >= 8
-    })
-    .await;
     // Split depth 4 (16 blocks), then 2^25 trace entries: the program needs ~15.5 M steps.
     // Even max depth: the rogue makes the last claim, and the challenger steps against it.
-    let (addresses, config) = deploy_games(&net, |c| {
-        c.max_game_depth = 30;
-        c.max_clock_duration = 900;
-        c.bond_growth_wad = U256::from(1_100_000_000_000_000_000u64);
-    })
-    .await;
-    let rogue_l1 = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(rogue))
-        .connect_http(net.l1_url().parse().expect("url"));
-    let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &rogue_l1);
-    factory
-        .create(
-            config.game_type,
-            B256::repeat_byte(0xba),
-            U256::from(8u64).to_be_bytes::<32>().to_vec().into(),
-        )
-        .value(config.init_bond)
-        .send()
-        .await
-        .expect("create")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    let game_address = factory
-        .gameAtIndex(U256::ZERO)
-        .call()
-        .await
-        .expect("gameAtIndex")
-        .proxy;
+    let RogueGame {
+        net,
+        _batcher,
+        challenger,
+        addresses,
+        config,
+        rogue_l1,
+        game: game_address,
+        ..
+    } = RogueGame::start().await;
+    let challenger_address = challenger.address();
     let game = FaultDisputeGame::new(game_address, &rogue_l1);
 
     let datadir = net.dir.path().join("data").display().to_string();
@@ -543,48 +583,17 @@ impl sprout_challenger::TraceProvider for Rogue {
 /// then steps, and wins.
 #[tokio::test(flavor = "multi_thread")]
 async fn challenger_loads_the_preimage_its_step_reads() {
-    let net = RollupNet::start_with(NetParams {
-        l1_block_time: Some(1),
-        ..Default::default()
-    })
-    .await;
-    let _batcher = net.batcher();
-    let (rogue, challenger) = (dev_signer(5), dev_signer(6));
+    let RogueGame {
+        net,
+        _batcher,
+        challenger,
+        addresses,
+        config,
+        rogue_l1,
+        game: game_address,
+        root,
+    } = RogueGame::start().await;
     let challenger_address = challenger.address();
-    wait_until("L2 block 8 safe", Duration::from_secs(90), || async {
-        sync_safe(&net) >= 8
-    })
-    .await;
-    let (addresses, config) = deploy_games(&net, |c| {
-        c.max_game_depth = 30;
-        c.max_clock_duration = 900;
-        c.bond_growth_wad = U256::from(1_100_000_000_000_000_000u64);
-    })
-    .await;
-    let rogue_l1 = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(rogue))
-        .connect_http(net.l1_url().parse().expect("url"));
-    let factory = DisputeGameFactory::new(addresses.dispute_game_factory, &rogue_l1);
-    let root = B256::repeat_byte(0xba);
-    factory
-        .create(
-            config.game_type,
-            root,
-            U256::from(8u64).to_be_bytes::<32>().to_vec().into(),
-        )
-        .value(config.init_bond)
-        .send()
-        .await
-        .expect("create")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    let game_address = factory
-        .gameAtIndex(U256::ZERO)
-        .call()
-        .await
-        .expect("gameAtIndex")
-        .proxy;
     let game = FaultDisputeGame::new(game_address, &rogue_l1);
 
     // The subgame the bisection reaches: from the anchor (block 0) to the rogue's block 1.
