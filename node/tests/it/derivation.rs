@@ -608,6 +608,14 @@ async fn blobs_mode_followers_derive_the_sequencers_chain_from_blob_batches() {
             proof["preimages"].as_u64().unwrap_or_default() > 4096,
             "the blobs' field elements are read: {proof}"
         );
+        eprintln!(
+            "blob-derived block {block}: {} preimages, {} bytes, steps {}, {} s ({})",
+            proof["preimages"],
+            proof["preimageBytes"],
+            proof["steps"],
+            proof["seconds"],
+            if native { "native" } else { "VM" }
+        );
     }
     let wrong = format!("{}", B256::repeat_byte(0x11));
     let claim = ["--l1.beacon", beacon.as_str(), "--claim", wrong.as_str()];
