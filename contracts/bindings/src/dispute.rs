@@ -67,10 +67,12 @@ pub struct DisputeDeployConfig {
 }
 
 impl DisputeDeployConfig {
-    /// A test and devnet configuration owned (and guarded) by `owner`: Sprout's game type
+    /// A small configuration for tests, owned (and guarded) by `owner`: Sprout's game type
     /// 0x5350 on chain 901, split depth 4 of a max depth of 8, 300 s clocks with a 30 s
-    /// extension, bonds from 0.001 ETH growing 1.5× per level, a 10 s finality delay. The
-    /// prestate, config hash and anchor are placeholders for the caller to set for real games.
+    /// extension, bonds from 0.001 ETH growing 1.5× per level, a 10 s finality delay. Its
+    /// prestate, config hash and anchor are fixed non-zero values that commit to no program
+    /// or chain: games that must be played to a step set the real ones (as the devnet does from
+    /// `sprout fp prestate`, the chain's program config and its genesis output).
     pub fn dev(owner: Address) -> Self {
         let milli = U256::from(10u64).pow(U256::from(15u64));
         Self {

@@ -47,17 +47,6 @@ impl TraceProvider for Trace {
     }
 }
 
-async fn advance<P: Provider>(provider: &P, seconds: u64) {
-    provider
-        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))
-        .await
-        .expect("evm_increaseTime");
-    provider
-        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
-        .await
-        .expect("evm_mine");
-}
-
 #[tokio::test]
 async fn honest_moves_are_accepted_down_to_the_execution_root_and_a_wrong_root_loses() {
     let anvil = anvil::Anvil::start().await;
@@ -70,25 +59,11 @@ async fn honest_moves_are_accepted_down_to_the_execution_root_and_a_wrong_root_l
     let provider = ProviderBuilder::new()
         .wallet(wallet)
         .connect_http(anvil.url.clone());
-    let milli = U256::from(10u64).pow(U256::from(15u64));
-    let config = DisputeDeployConfig {
-        game_type: GAME_TYPE,
-        absolute_prestate: B256::repeat_byte(3),
-        program_config_hash: B256::repeat_byte(6),
-        max_game_depth: 8,
-        split_depth: 4,
-        clock_extension: 30,
-        max_clock_duration: CLOCK,
-        l2_chain_id: 901,
-        base_bond: milli,
-        bond_growth_wad: U256::from(1_500_000_000_000_000_000u64),
-        init_bond: milli,
-        guardian: deployer_address,
-        owner: deployer_address,
-        starting_root: B256::repeat_byte(9),
-        starting_block: 0,
-        finality_delay_seconds: 10,
-    };
+    let config = DisputeDeployConfig::dev(deployer_address);
+    assert_eq!(
+        (config.game_type, config.max_clock_duration),
+        (GAME_TYPE, CLOCK)
+    );
     let addresses = deploy_dispute(&provider, deployer_address, &config)
         .await
         .expect("deploy");
@@ -237,7 +212,7 @@ async fn honest_moves_are_accepted_down_to_the_execution_root_and_a_wrong_root_l
     }
 
     // The rogue stops: resolve children first once the clocks ran out.
-    advance(&provider, 2 * CLOCK).await;
+    anvil::warp(&provider, 2 * CLOCK).await;
     let now = provider
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await

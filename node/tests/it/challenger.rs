@@ -118,14 +118,7 @@ pub(crate) fn output_root(net: &RollupNet, block: u64) -> B256 {
 }
 
 pub(crate) async fn warp(net: &RollupNet, seconds: u64) {
-    net.l1
-        .raw_request::<_, Value>("evm_increaseTime".into(), (seconds,))
-        .await
-        .expect("evm_increaseTime");
-    net.l1
-        .raw_request::<_, Value>("evm_mine".into(), ())
-        .await
-        .expect("evm_mine");
+    crate::anvil::warp(&net.l1, seconds).await;
 }
 
 /// Polls `check` every 300 ms until it holds, or fails after `within` naming `what`.

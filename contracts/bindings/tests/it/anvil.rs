@@ -92,6 +92,20 @@ impl Anvil {
     }
 }
 
+/// Moves anvil's clock `seconds` ahead and mines a block at the new time (dispute clocks,
+/// finality delays).
+#[allow(dead_code)]
+pub async fn warp<P: Provider>(provider: &P, seconds: u64) {
+    provider
+        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))
+        .await
+        .expect("evm_increaseTime");
+    provider
+        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+        .await
+        .expect("evm_mine");
+}
+
 impl Drop for Anvil {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -12,43 +12,24 @@ use sprout_contracts::{
     deploy_dispute,
 };
 
-use crate::{anvil::Anvil, dev_signer};
+use crate::{anvil, anvil::Anvil, dev_signer};
 
 const GAME_TYPE: u32 = 0x5350;
 const CLOCK: u64 = 300;
 const FINALITY: u64 = 10;
 
+/// `DisputeDeployConfig::dev`, whose clock and finality delay the assertions below name.
 fn config(owner: Address) -> DisputeDeployConfig {
-    let milli_eth = U256::from(10u64).pow(U256::from(15u64));
-    DisputeDeployConfig {
-        game_type: GAME_TYPE,
-        absolute_prestate: B256::repeat_byte(3),
-        program_config_hash: B256::repeat_byte(6),
-        max_game_depth: 8,
-        split_depth: 4,
-        clock_extension: 30,
-        max_clock_duration: CLOCK,
-        l2_chain_id: 901,
-        base_bond: milli_eth,
-        bond_growth_wad: U256::from(1_500_000_000_000_000_000u64),
-        init_bond: milli_eth,
-        guardian: owner,
-        owner,
-        starting_root: B256::repeat_byte(9),
-        starting_block: 0,
-        finality_delay_seconds: FINALITY,
-    }
-}
-
-async fn advance<P: Provider>(provider: &P, seconds: u64) {
-    provider
-        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))
-        .await
-        .expect("evm_increaseTime");
-    provider
-        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
-        .await
-        .expect("evm_mine");
+    let config = DisputeDeployConfig::dev(owner);
+    assert_eq!(
+        (
+            config.game_type,
+            config.max_clock_duration,
+            config.finality_delay_seconds
+        ),
+        (GAME_TYPE, CLOCK, FINALITY)
+    );
+    config
 }
 
 #[tokio::test]
@@ -165,7 +146,7 @@ async fn a_game_from_the_factory_is_attacked_resolved_and_pays_its_bonds() {
             .is_err(),
         "the root cannot resolve before its clock runs out"
     );
-    advance(&provider, 2 * CLOCK).await;
+    anvil::warp(&provider, 2 * CLOCK).await;
     for index in [1u64, 0] {
         let r = game
             .resolveClaim(U256::from(index), U256::ZERO)
@@ -192,7 +173,7 @@ async fn a_game_from_the_factory_is_attacked_resolved_and_pays_its_bonds() {
         "CHALLENGER_WINS"
     );
 
-    advance(&provider, FINALITY + 1).await;
+    anvil::warp(&provider, FINALITY + 1).await;
     assert!(
         registry
             .isGameFinalized(proxy)
