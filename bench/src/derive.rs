@@ -126,6 +126,7 @@ pub(crate) fn start_devnet(
     sprout: &Path,
     logs: &Path,
     datadir: &Path,
+    extra: &[&str],
 ) -> Result<(Value, Terminated)> {
     let mut up = Command::new(sprout)
         .args([
@@ -137,7 +138,9 @@ pub(crate) fn start_devnet(
             "--l2.port",
             "0",
         ])
-        .args(["--follower.port", "0", "--l1.block-time", "1", "--datadir"])
+        .args(["--follower.port", "0", "--l1.block-time", "1"])
+        .args(extra)
+        .arg("--datadir")
         .arg(datadir)
         .stdout(Stdio::piped())
         .stderr(Stdio::from(std::fs::File::create(logs.join("up.log"))?))
@@ -153,7 +156,7 @@ pub fn run(sprout: &Path, seconds: u64, tx_per_s: usize) -> Result<DeriveFigure>
         .prefix("sprout-bench-derive-")
         .tempdir()?;
     let devnet_dir = tmp.path().join("devnet");
-    let (info, _up) = start_devnet(sprout, tmp.path(), &devnet_dir)?;
+    let (info, _up) = start_devnet(sprout, tmp.path(), &devnet_dir, &[])?;
     let l1_url = info["l1"]["rpcUrl"]
         .as_str()
         .ok_or_else(|| anyhow!("no L1 url"))?;

@@ -48,7 +48,7 @@ pub fn run(sprout: &Path, sizes: &[u64]) -> Result<Vec<FpFigure>> {
         .prefix("sprout-bench-fp-")
         .tempdir()?;
     let devnet = tmp.path().join("devnet");
-    let (info, _up) = start_devnet(sprout, tmp.path(), &devnet)?;
+    let (info, _up) = start_devnet(sprout, tmp.path(), &devnet, &[])?;
     let url = |pointer: &str| -> Result<String> {
         info.pointer(pointer)
             .and_then(Value::as_str)

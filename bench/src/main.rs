@@ -5,6 +5,7 @@ mod derive;
 mod e2e;
 mod executor;
 mod fp;
+mod gossip;
 mod http;
 mod prune;
 mod report;
@@ -84,6 +85,15 @@ struct Args {
     /// Skip the withdrawal figure.
     #[arg(long)]
     skip_withdraw: bool,
+    /// Skip the follower-lag figures (gossip against L1 only).
+    #[arg(long)]
+    skip_gossip: bool,
+    /// Seconds measured in each follower-lag mode.
+    #[arg(long = "gossip.seconds", default_value_t = 30)]
+    gossip_seconds: u64,
+    /// Transfers per second during the follower-lag runs.
+    #[arg(long = "gossip.tx-per-s", default_value_t = 200)]
+    gossip_tx_per_s: usize,
     /// Skip the fault-proof figures (the program in the VM on devnet blocks).
     #[arg(long)]
     skip_fp: bool,
@@ -262,6 +272,18 @@ fn run(args: &Args) -> Result<Report> {
             &sprout,
             args.derive_seconds,
             args.derive_tx_per_s,
+        )?);
+    }
+    if !args.skip_gossip {
+        let sprout = sprout_binary(args)?;
+        progress(&format!(
+            "follower lag: {} s of {} transfers/s on devnets with and without gossip",
+            args.gossip_seconds, args.gossip_tx_per_s
+        ));
+        report.gossip = Some(gossip::run(
+            &sprout,
+            args.gossip_seconds,
+            args.gossip_tx_per_s,
         )?);
     }
     if !args.skip_withdraw {

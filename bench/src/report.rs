@@ -128,6 +128,8 @@ pub struct Report {
     pub batches: Vec<crate::batches::BatchFigure>,
     /// Derivation catch-up.
     pub derive: Option<crate::derive::DeriveFigure>,
+    /// The follower's lag behind the sequencer, with gossip and without.
+    pub gossip: Option<crate::gossip::GossipFigure>,
     /// A withdrawal's stages and L1 gas.
     pub withdraw: Option<crate::withdraw::WithdrawFigure>,
     /// Receipt lookup by block size.
@@ -149,6 +151,7 @@ impl Report {
             recover_us: 0.0,
             batches: Vec::new(),
             derive: None,
+            gossip: None,
             withdraw: None,
             storage: Vec::new(),
             prune: Vec::new(),
@@ -178,6 +181,7 @@ impl Report {
             "recoverMicros": self.recover_us,
             "batches": self.batches,
             "derive": self.derive,
+            "gossip": self.gossip,
             "withdraw": self.withdraw,
             "storage": self.storage,
             "prune": self.prune,
@@ -191,6 +195,7 @@ impl Report {
     pub fn print_tables(&self) {
         self.print_main_tables();
         self.print_derive();
+        self.print_gossip();
         self.print_withdraw();
         self.print_fp();
     }
@@ -386,6 +391,27 @@ impl Report {
                     b.step_s, b.apply_s
                 );
             }
+        }
+    }
+
+    fn print_gossip(&self) {
+        if let Some(g) = &self.gossip {
+            println!(
+                "Follower lag: time from the sequencer serving a block to the follower serving it as `latest` ({} s per mode under {} transfers/s, heads polled every {} ms)",
+                g.seconds,
+                g.tx_per_s,
+                crate::gossip::POLL.as_millis()
+            );
+            println!();
+            println!("| follower | blocks | p50 ms | p90 ms | max ms |");
+            println!("| --- | ---: | ---: | ---: | ---: |");
+            for m in &g.modes {
+                println!(
+                    "| {} | {} | {:.0} | {:.0} | {:.0} |",
+                    m.mode, m.blocks, m.p50_ms, m.p90_ms, m.max_ms
+                );
+            }
+            println!();
         }
     }
 

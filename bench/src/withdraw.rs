@@ -90,7 +90,7 @@ pub fn run(sprout: &Path) -> Result<WithdrawFigure> {
         .prefix("sprout-bench-withdraw-")
         .tempdir()?;
     let datadir = tmp.path().join("devnet");
-    let (info, _up) = start_devnet(sprout, tmp.path(), &datadir)?;
+    let (info, _up) = start_devnet(sprout, tmp.path(), &datadir, &[])?;
     let key = info["accounts"][2]["privateKey"]
         .as_str()
         .ok_or_else(|| anyhow!("no dev key"))?

@@ -48,6 +48,9 @@ pub struct DevnetConfig {
     /// Fault-proof mode: dispute games and a `FaultProofPortal`, a proposer in games mode and
     /// a challenger; `None`: the permissioned L2OutputOracle mode.
     pub fault_proofs: Option<DevnetFaultProofs>,
+    /// Unsafe-block gossip from the sequencer to the follower (the follower's head then
+    /// tracks the sequencer's); without it the follower learns blocks from L1 only.
+    pub gossip: bool,
 }
 
 /// What fault-proof mode needs from the caller: the fault-proof program the games commit to.
@@ -89,7 +92,8 @@ pub struct DevnetInfo {
     pub l1: Layer,
     /// The L2 (the sequencer).
     pub l2: Layer,
-    /// A follower of the L2: every block derived from L1 data alone.
+    /// A follower of the L2: every block checked against L1 data (with gossip, executed as
+    /// the sequencer gossips it, then confirmed by derivation; without, derived from L1 alone).
     pub follower: Layer,
     /// The batcher's L1 address.
     pub batcher: Address,
@@ -153,7 +157,7 @@ impl Devnet {
         } else {
             config.l2_port
         };
-        let args = vec![
+        let mut args = vec![
             "node".to_string(),
             "--chain".into(),
             setup.rollup_path.display().to_string(),
@@ -173,6 +177,23 @@ impl Devnet {
             "--http.port".into(),
             l2_port.to_string(),
         ];
+        let mut follower_gossip = Vec::new();
+        if config.gossip {
+            let p2p_port = child::free_port()?;
+            args.extend([
+                "--p2p.listen".into(),
+                format!("/ip4/127.0.0.1/tcp/{p2p_port}"),
+                "--p2p.signer-key-file".into(),
+                setup.signer_key_path.display().to_string(),
+            ]);
+            follower_gossip = vec![
+                "--p2p.listen".to_string(),
+                "/ip4/127.0.0.1/tcp/0".into(),
+                "--p2p.bootnodes".into(),
+                format!("/ip4/127.0.0.1/tcp/{p2p_port}"),
+                "--rpc.admin".into(),
+            ];
+        }
         let sequencer = Supervised::spawn(
             "sequencer",
             &config.sprout_bin,
@@ -226,6 +247,7 @@ impl Devnet {
             "--l1.beacon".into(),
             l1_url.clone(),
         ]);
+        args.extend(follower_gossip);
         let follower = Supervised::spawn(
             "follower",
             &config.sprout_bin,
@@ -264,7 +286,7 @@ impl Devnet {
             &args,
             &config.datadir.join("logs/proposer.log"),
         )?;
-        // The challenger checks every game against the follower (which derives from L1 alone)
+        // The challenger checks every game against the follower's safe outputs (derived from L1)
         // and reads the follower's database for execution bisection.
         let challenger = match (&setup.games, &config.fault_proofs) {
             (Some(games), Some(proofs)) => {

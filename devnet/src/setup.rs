@@ -85,6 +85,9 @@ pub(crate) struct Setup {
     pub(crate) proposer_key_path: PathBuf,
     /// The challenger's private key (hex), likewise (fault-proof mode).
     pub(crate) challenger_key_path: PathBuf,
+    /// The unsafe-block signer's key (the operator, dev account 0), likewise: the sequencer
+    /// signs the blocks it gossips with it.
+    pub(crate) signer_key_path: PathBuf,
     pub(crate) addresses: L1Addresses,
     /// Fault-proof mode's contracts.
     pub(crate) games: Option<DisputeAddresses>,
@@ -234,6 +237,11 @@ pub(crate) async fn prepare(
     )?;
     let state_path = datadir.join("devnet.json");
     let signers = dev_signers(10)?;
+    let signer_key_path = datadir.join("unsafe-block-signer.key");
+    write_secret(
+        &signer_key_path,
+        &format!("{}", B256::from_slice(&signers[0].to_bytes()[..])),
+    )?;
     let url = l1_url
         .parse()
         .map_err(|_| DevnetError::NotReady(format!("bad L1 url {l1_url}")))?;
@@ -272,6 +280,7 @@ pub(crate) async fn prepare(
             batcher_key_path,
             proposer_key_path,
             challenger_key_path,
+            signer_key_path,
             addresses: state.contracts,
             games: state.games,
             accounts: accounts(&signers),
@@ -409,6 +418,7 @@ pub(crate) async fn prepare(
         batcher_key_path,
         proposer_key_path,
         challenger_key_path,
+        signer_key_path,
         addresses,
         games,
         accounts: accounts(&signers),

@@ -228,11 +228,14 @@ mod build;
 mod derived;
 #[path = "chain_pool.rs"]
 mod pool;
+#[path = "chain_unsafe.rs"]
+mod unsafe_blocks;
 #[path = "chain_unwind.rs"]
 mod unwind;
 
+pub use unsafe_blocks::UnsafeOutcome;
+
 use build::{dev_timestamp, log_block};
-#[cfg(test)]
 use derived::recover_all;
 use pool::{PoolState, l1_info_of};
 

@@ -289,3 +289,71 @@ fn transactions_recovered_over_the_cores_keep_their_order_and_a_bad_one_fails_th
     broken[250] = Bytes::from_static(&[0x02, 0xc0]);
     assert!(recover_all(&broken).is_none());
 }
+
+#[test]
+fn a_gossiped_block_is_taken_only_on_its_parent_and_refused_whole_when_it_breaks_a_rule() {
+    let config = crate::dev::dev_chain_config(901, 1, 30_000_000).expect("config");
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    let a = Chain::open(Storage::open(dir_a.path()).expect("db"), config.clone()).expect("chain");
+    let b = Chain::open(Storage::open(dir_b.path()).expect("db"), config).expect("chain");
+    let alice = &crate::dev::dev_signers(1).expect("keys")[0];
+    a.submit_raw(&sign(
+        alice,
+        0,
+        TxKind::Call(Address::repeat_byte(7)),
+        1,
+        &[],
+    ))
+    .expect("transfer");
+    let one = a.produce_block().expect("block 1");
+    let two = a.produce_block().expect("block 2");
+    let raw = |chain: &Chain, hash: B256| -> Vec<Bytes> {
+        chain
+            .storage()
+            .body(&hash)
+            .expect("read")
+            .expect("body")
+            .transactions
+    };
+    // The chain's own block is known; one that skips a block waits for its parent.
+    assert_eq!(
+        a.apply_unsafe(&one.header, one.hash, &raw(&a, one.hash))
+            .expect("known"),
+        UnsafeOutcome::Known
+    );
+    assert_eq!(
+        b.apply_unsafe(&two.header, two.hash, &raw(&a, two.hash))
+            .expect("waits"),
+        UnsafeOutcome::NotNext { head: 0 }
+    );
+    // A block on another parent conflicts.
+    let mut orphan = one.header.clone();
+    orphan.parent_hash = B256::repeat_byte(1);
+    assert_eq!(
+        b.apply_unsafe(&orphan, orphan.hash_slow(), &raw(&a, one.hash))
+            .expect("conflicts"),
+        UnsafeOutcome::Conflicts
+    );
+    // A dev block breaks the rollup's rules (its timestamp is the clock's, it has no L1-info
+    // deposit): refused with the reason, and nothing of it is written.
+    let mut timed = one.header.clone();
+    timed.timestamp = b.head().0.timestamp + 1;
+    let err = b
+        .apply_unsafe(&timed, timed.hash_slow(), &raw(&a, one.hash))
+        .expect_err("refused");
+    assert!(err.to_string().contains("L1-info deposit"), "{err}");
+    let mut late = one.header.clone();
+    late.timestamp = b.head().0.timestamp + 5;
+    let err = b
+        .apply_unsafe(&late, late.hash_slow(), &raw(&a, one.hash))
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("parent's plus the block time"),
+        "{err}"
+    );
+    assert_eq!(b.head().0.number, 0);
+    assert_eq!(b.storage().canonical_hash(1).expect("read"), None);
+}

@@ -85,6 +85,9 @@ pub struct UpArgs {
     /// fp-program` builds).
     #[arg(long)]
     pub program: Option<PathBuf>,
+    /// No unsafe-block gossip: the follower learns blocks from L1 only.
+    #[arg(long = "no-gossip")]
+    pub no_gossip: bool,
 }
 
 /// How the devnet's withdrawals are proven.
@@ -107,6 +110,7 @@ pub async fn run_up(args: UpArgs) -> Result<()> {
         l1_block_time: args.l1_block_time,
         sprout_bin: std::env::current_exe()?,
         anvil_bin: args.anvil_bin.clone(),
+        gossip: !args.no_gossip,
         fault_proofs: match args.proofs {
             UpProofs::Oracle => None,
             UpProofs::Games => {
@@ -243,6 +247,13 @@ pub struct NodeArgs {
     /// Most blocks one `eth_getLogs` call may scan.
     #[arg(long = "rpc.max-logs-range", default_value_t = 10_000)]
     pub max_logs_range: u64,
+    /// Serve the admin and gossip methods (`admin_peers`, `opp2p_self`, `opp2p_peers`). Only
+    /// with an `--http.addr` on loopback.
+    #[arg(long = "rpc.admin")]
+    pub rpc_admin: bool,
+    /// Unsafe-block gossip.
+    #[command(flatten)]
+    pub p2p: crate::gossip::P2pArgs,
     /// Print the startup summary as one JSON line on stdout.
     #[arg(long)]
     pub json: bool,
@@ -379,8 +390,21 @@ pub async fn run_node(args: NodeArgs) -> Result<()> {
         max_logs_range: args.max_logs_range,
         ..Default::default()
     };
-    let (addr, handle) = sprout_rpc::start(chain.clone(), rpc_config).await?;
-    print_summary(&args, &chain, addr, &datadir)?;
+    if args.rpc_admin && !args.http_addr.is_loopback() {
+        return Err(NodeError::Config(format!(
+            "--rpc.admin serves peer and node details: only on a loopback --http.addr, not {}",
+            args.http_addr
+        )));
+    }
+    let gossip = crate::gossip::start(&args.p2p, &chain, &datadir).await?;
+    let extra = match args.rpc_admin {
+        true => crate::gossip::admin_rpc(gossip.clone())
+            .map_err(|e| NodeError::Config(e.to_string()))?
+            .into(),
+        false => jsonrpsee::Methods::new(),
+    };
+    let (addr, handle) = sprout_rpc::start_with(chain.clone(), rpc_config, extra).await?;
+    print_summary(&args, &chain, addr, &datadir, gossip.as_ref())?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let sequencing = chain.rollup().is_none_or(|r| r.sequencing);
     let sequencer = tokio::spawn({
@@ -419,6 +443,7 @@ fn print_summary(
     chain: &Arc<Chain>,
     addr: SocketAddr,
     datadir: &std::path::Path,
+    gossip: Option<&crate::gossip::Gossip>,
 ) -> Result<()> {
     let (head, head_hash) = chain.head();
     let accounts = if args.dev && args.chain.is_none() {
@@ -440,6 +465,10 @@ fn print_summary(
         "prune": chain.storage().prune_keep(),
         "stateKeptFrom": chain.storage().state_kept_from(),
         "accounts": accounts,
+        "p2p": gossip.map(|g| json!({
+            "peerId": g.handle.local().peer_id,
+            "addresses": g.handle.local().addresses,
+        })),
     });
     if args.json {
         println!("{summary}");
@@ -449,6 +478,11 @@ fn print_summary(
         println!("  chain id   {}", chain.config().chain_id);
         println!("  head       #{} {}", head.number, head_hash);
         println!("  datadir    {}", datadir.display());
+        if let Some(gossip) = gossip {
+            for address in &gossip.handle.local().addresses {
+                println!("  p2p        {address}");
+            }
+        }
         match chain.storage().prune_keep() {
             Some(keep) => println!("  state      last {keep} blocks (--prune {keep})"),
             None if chain.storage().state_kept_from() > 0 => println!(

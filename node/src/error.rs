@@ -40,6 +40,9 @@ pub enum NodeError {
     /// Derivation could not apply what it derived.
     #[error("derivation: {0}")]
     Derive(String),
+    /// A block from gossip that breaks the chain's rules; nothing of it was written.
+    #[error("gossiped block refused: {0}")]
+    Unsafe(String),
     /// A block the caller referred to does not exist.
     #[error("block {0} not found")]
     UnknownBlock(B256),

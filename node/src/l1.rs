@@ -134,6 +134,15 @@ impl L1Client {
         result
     }
 
+    /// The SystemConfig's `unsafeBlockSigner` at the L1 head: who may sign gossiped blocks.
+    pub async fn unsafe_block_signer(&self, system_config: Address) -> Result<Address> {
+        let contract = sprout_contracts::SystemConfig::new(system_config, &self.provider);
+        self.request("SystemConfig.unsafeBlockSigner", async {
+            contract.unsafeBlockSigner().call().await
+        })
+        .await
+    }
+
     /// The L1 chain id.
     pub async fn chain_id(&self) -> Result<u64> {
         self.request("eth_chainId", self.provider.get_chain_id())

@@ -12,6 +12,7 @@ pub mod derive;
 pub mod dev;
 pub mod error;
 pub mod fp_cli;
+pub mod gossip;
 pub mod l1;
 pub mod l1_prefetch;
 pub mod metrics;

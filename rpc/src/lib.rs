@@ -81,6 +81,16 @@ pub async fn start(
     chain: Arc<dyn RpcBackend>,
     config: RpcConfig,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    start_with(chain, config, jsonrpsee::Methods::new()).await
+}
+
+/// [`start`], serving `extra` methods too (the node's admin and gossip namespaces); a name
+/// that clashes with a standard method is refused.
+pub async fn start_with(
+    chain: Arc<dyn RpcBackend>,
+    config: RpcConfig,
+    extra: jsonrpsee::Methods,
+) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let cors = tower::ServiceBuilder::new().layer(CorsLayer::permissive());
     let server_config = ServerConfig::builder()
         .max_request_body_size(config.max_request_size)
@@ -95,7 +105,8 @@ pub async fn start(
         .build(config.addr)
         .await?;
     let addr = server.local_addr()?;
-    let module = module(chain, config).map_err(std::io::Error::other)?;
+    let mut module = module(chain, config).map_err(std::io::Error::other)?;
+    module.merge(extra).map_err(std::io::Error::other)?;
     let handle = server.start(module);
     Ok((addr, handle))
 }

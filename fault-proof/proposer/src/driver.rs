@@ -191,6 +191,15 @@ impl Proposer {
             return Ok(Step::UpToDate { next, head });
         }
         if let Some(verifier) = &self.verifier {
+            // Only an output the verifier derived from L1 itself counts: a follower fed by
+            // gossip holds the sequencer's unsafe blocks before L1 confirms them.
+            let verified = verifier.heads().await?.safe;
+            if next > verified {
+                return Ok(Step::UpToDate {
+                    next,
+                    head: verified,
+                });
+            }
             let theirs = verifier.output_at(next).await?;
             if theirs.output_root != output.output_root {
                 TxMetrics::add(&self.metrics.output_mismatches, 1);

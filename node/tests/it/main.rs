@@ -12,6 +12,7 @@ mod crash;
 mod derivation;
 mod devnet;
 mod fp;
+mod gossip;
 mod harness;
 mod l1;
 mod lying_l1;
