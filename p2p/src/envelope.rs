@@ -256,7 +256,7 @@ pub fn message_id(topic: &str, data: &[u8]) -> [u8; 20] {
     hasher.update(domain);
     hasher.update((topic.len() as u64).to_le_bytes());
     hasher.update(topic.as_bytes());
-    hasher.update(&payload);
+    hasher.update(payload);
     let digest = hasher.finalize();
     let mut id = [0u8; 20];
     id.copy_from_slice(&digest[..20]);
@@ -278,7 +278,7 @@ impl SignedBlock {
             .then_some(parent_beacon_block_root);
         let mut body = root.map(|r| r.to_vec()).unwrap_or_default();
         body.extend_from_slice(&payload.ssz_bytes());
-        let payload_hash = keccak256(&body);
+        let payload_hash = keccak256(body);
         let signature = signer
             .sign_hash_sync(&signing_hash(chain_id, payload_hash))
             .map_err(|e| P2pError::Signer(e.to_string()))?;

@@ -61,7 +61,7 @@ fn message_ids_match_op_nodes_golden_vectors() {
     raw.extend_from_slice(&4u64.to_le_bytes());
     raw.extend_from_slice(b"test");
     raw.extend_from_slice(&bomb);
-    assert_eq!(message_id("test", &bomb)[..], Sha256::digest(&raw)[..20]);
+    assert_eq!(message_id("test", &bomb)[..], Sha256::digest(raw)[..20]);
 }
 
 #[test]
